@@ -1,0 +1,66 @@
+//! Loading and atomically saving a task's UID map file.
+
+use crate::state::SyncState;
+use std::io::Write;
+use std::path::Path;
+
+/// Reads a map file; a missing file is an empty map.
+pub fn load(path: &Path) -> std::io::Result<SyncState> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SyncState::default()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes the map to a temporary file beside `path`, syncs it and renames it into place, so a
+/// crash leaves either the old or the new map, never a torn one.
+pub fn save(path: &Path, state: &SyncState) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)?;
+    file.write_all(&serde_json::to_vec(state).map_err(std::io::Error::other)?)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StateChange;
+
+    #[test]
+    fn save_then_load_round_trips_and_missing_is_empty() {
+        let dir = std::env::temp_dir().join(format!("state-file-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.state");
+        assert_eq!(load(&path).unwrap(), SyncState::default());
+        let mut state = SyncState::default();
+        state.apply(StateChange::FolderBegin {
+            folder1: "INBOX".into(),
+            host2_folder: "INBOX".into(),
+            uidvalidity1: 1,
+            uidvalidity2: 2,
+            reset: true,
+        });
+        save(&path, &state).unwrap();
+        assert_eq!(load(&path).unwrap(), state);
+        std::fs::write(&path, b"{not json").unwrap();
+        assert!(load(&path).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

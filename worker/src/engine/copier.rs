@@ -1,0 +1,194 @@
+//! Copies messages host1 -> host2 as a two-stage pipeline: one thread fetches batches bounded
+//! by bytes from host1 while the other appends the previous batch to host2, so memory stays
+//! O(batch) and both servers work at once. Every append is recorded in the UID map as soon as
+//! it is confirmed.
+
+use super::context::RunContext;
+use super::flags::FlagSet;
+use crate::imap::session::{Connection, FullMessage, ImapError};
+use protocol::exit::ExitCode;
+use protocol::state::StateChange;
+use std::sync::mpsc;
+
+/// Largest batch fetched at once (one bigger message still goes alone).
+const BATCH_BYTES: u64 = 2 * 1024 * 1024;
+const BATCH_MESSAGES: usize = 200;
+/// Map entries reported together.
+const MAPPED_FLUSH: usize = 50;
+
+/// What to copy: host1 UIDs with their sizes, in order.
+pub struct CopyRequest<'r> {
+    pub folder1: &'r str,
+    pub folder2: &'r str,
+    pub messages: Vec<(u32, u32)>,
+    /// Flags added to the host2 copy and to the recorded host1 flags (`\Seen` in inbox mode).
+    pub extra_flag: Option<&'r str>,
+}
+
+/// What the copy achieved, even when it stopped early.
+#[derive(Debug, Default)]
+pub struct CopyOutcome {
+    /// `(uid1, uid2)`; uid2 is 0 when host2 did not report it.
+    pub copied: Vec<(u32, u32)>,
+    /// The first connection-level failure, if any.
+    pub failure: Option<ImapError>,
+}
+
+/// Splits messages into batches of at most [`BATCH_BYTES`] and [`BATCH_MESSAGES`].
+pub fn batches(messages: &[(u32, u32)]) -> Vec<Vec<u32>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut bytes = 0u64;
+    for &(uid, size) in messages {
+        let size = u64::from(size);
+        if !current.is_empty() && (bytes + size > BATCH_BYTES || current.len() >= BATCH_MESSAGES) {
+            out.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        current.push(uid);
+        bytes += size;
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Runs the pipeline. Stops at a message boundary on cancel or on the error budget.
+pub fn copy(
+    ctx: &RunContext<'_>,
+    c1: &mut Connection,
+    c2: &mut Connection,
+    request: &CopyRequest<'_>,
+) -> CopyOutcome {
+    let plan = batches(&request.messages);
+    let (tx, rx) = mpsc::sync_channel::<Vec<FullMessage>>(1);
+    std::thread::scope(|scope| {
+        let fetcher = scope.spawn(move || fetch_stage(ctx, c1, plan, tx));
+        let mut outcome = append_stage(ctx, c2, request, rx);
+        if let Ok(Err(err)) = fetcher.join() {
+            outcome.failure.get_or_insert(err);
+        }
+        outcome
+    })
+}
+
+fn fetch_stage(
+    ctx: &RunContext<'_>,
+    c1: &mut Connection,
+    plan: Vec<Vec<u32>>,
+    tx: mpsc::SyncSender<Vec<FullMessage>>,
+) -> Result<(), ImapError> {
+    for batch in plan {
+        if ctx.should_stop() {
+            break;
+        }
+        let mut messages = c1.fetch_full(&batch)?;
+        if messages.len() < batch.len() {
+            let missing = batch.len() - messages.len();
+            ctx.info(format!(
+                "Host1: {missing} message(s) vanished before they could be fetched"
+            ));
+        }
+        messages.sort_by_key(|m| m.uid);
+        if tx.send(messages).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn append_stage(
+    ctx: &RunContext<'_>,
+    c2: &mut Connection,
+    request: &CopyRequest<'_>,
+    rx: mpsc::Receiver<Vec<FullMessage>>,
+) -> CopyOutcome {
+    let mut outcome = CopyOutcome::default();
+    let mut pending: Vec<(u32, u32, String)> = Vec::new();
+    'batches: for batch in rx {
+        for message in batch {
+            if ctx.should_stop() {
+                break 'batches;
+            }
+            let mut flags = FlagSet::from_names(&message.flags);
+            if let Some(extra) = request.extra_flag {
+                flags.insert(extra);
+            }
+            let size = message.raw.len() as u64;
+            match c2.append(
+                request.folder2,
+                &message.raw,
+                &flags.names(),
+                message.internal_date,
+            ) {
+                Ok(uid2) => {
+                    let uid2 = uid2.unwrap_or(0);
+                    outcome.copied.push((message.uid, uid2));
+                    pending.push((message.uid, uid2, flags.render()));
+                    ctx.count(|c| {
+                        c.transferred += 1;
+                        c.bytes_transferred += size;
+                    });
+                    ctx.progress(|p| {
+                        p.messages_done += 1;
+                        p.bytes_done += size;
+                    });
+                    if pending.len() >= MAPPED_FLUSH {
+                        flush(ctx, request.folder1, &mut pending);
+                    }
+                }
+                Err(err) if err.is_connection() => {
+                    outcome.failure = Some(err);
+                    break 'batches;
+                }
+                Err(err) => {
+                    let class = if err.message.to_ascii_lowercase().contains("quota") {
+                        ExitCode::OverQuota
+                    } else {
+                        ExitCode::ErrAppend
+                    };
+                    ctx.error(
+                        class,
+                        format!(
+                            "- msg {}/{} {{{size}}} could not append to {}: {}",
+                            request.folder1, message.uid, request.folder2, err.message
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    flush(ctx, request.folder1, &mut pending);
+    outcome
+}
+
+fn flush(ctx: &RunContext<'_>, folder1: &str, pending: &mut Vec<(u32, u32, String)>) {
+    let pairs: Vec<_> = std::mem::take(pending)
+        .into_iter()
+        .filter(|(_, uid2, _)| *uid2 != 0)
+        .collect();
+    if !pairs.is_empty() {
+        ctx.emit(vec![StateChange::Mapped {
+            folder1: folder1.to_string(),
+            pairs,
+        }]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches;
+
+    #[test]
+    fn batches_are_bounded_by_bytes_and_count() {
+        let big = 5 * 1024 * 1024;
+        let plan = batches(&[(1, 1000), (2, big), (3, 1000), (4, 1000)]);
+        assert_eq!(plan, vec![vec![1], vec![2], vec![3, 4]]);
+        let many: Vec<(u32, u32)> = (1..=450).map(|u| (u, 10)).collect();
+        assert_eq!(
+            batches(&many).iter().map(Vec::len).collect::<Vec<_>>(),
+            [200, 200, 50]
+        );
+    }
+}

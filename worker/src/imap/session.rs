@@ -1,0 +1,716 @@
+//! One logged-in IMAP connection and the commands the engine needs, with errors classified the
+//! way imapsync reports them (connection, TLS, authentication, per-command failures).
+
+use super::net::{self, AbortHandle, NetError, Stream};
+use super::uidset;
+use chrono::{DateTime, FixedOffset};
+use imap::types::Flag;
+use imap_proto::types::{Capability, NameAttribute, UidSetMember};
+use protocol::rpc::LoginErrorKind;
+use protocol::spec::{Endpoint, Security};
+use protocol::state::FolderStatus;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// Which side a connection talks to; it decides the exit code of a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Host1,
+    Host2,
+}
+
+impl Side {
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Host1 => "Host1",
+            Side::Host2 => "Host2",
+        }
+    }
+}
+
+/// A failure to open or use a connection.
+#[derive(Debug, thiserror::Error)]
+#[error("{side_label}: {message}")]
+pub struct ImapError {
+    pub side: Side,
+    side_label: &'static str,
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// What went wrong, coarse enough to pick an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Unreachable,
+    Tls,
+    StarttlsNotOffered,
+    BadCredentials,
+    /// The connection broke or timed out after login.
+    ConnectionLost,
+    /// The server answered NO/BAD to a command.
+    Refused,
+    Protocol,
+}
+
+impl ErrorKind {
+    /// The structured kind reported by a login check.
+    pub fn login_kind(self) -> LoginErrorKind {
+        match self {
+            ErrorKind::Unreachable | ErrorKind::ConnectionLost => LoginErrorKind::Unreachable,
+            ErrorKind::Tls => LoginErrorKind::Tls,
+            ErrorKind::StarttlsNotOffered => LoginErrorKind::StarttlsNotOffered,
+            ErrorKind::BadCredentials => LoginErrorKind::BadCredentials,
+            ErrorKind::Refused | ErrorKind::Protocol => LoginErrorKind::Protocol,
+        }
+    }
+}
+
+impl ImapError {
+    pub fn new(side: Side, kind: ErrorKind, message: impl Into<String>) -> Self {
+        ImapError {
+            side,
+            side_label: side.label(),
+            kind,
+            message: message.into(),
+        }
+    }
+
+    fn from_imap(side: Side, err: imap::Error, doing: &str) -> Self {
+        let kind = match &err {
+            imap::Error::Io(_) | imap::Error::ConnectionLost => ErrorKind::ConnectionLost,
+            imap::Error::No(_) | imap::Error::Bad(_) => ErrorKind::Refused,
+            imap::Error::Bye(_) => ErrorKind::ConnectionLost,
+            _ => ErrorKind::Protocol,
+        };
+        ImapError::new(side, kind, format!("{doing}: {err}"))
+    }
+
+    /// True when the connection itself is unusable (reconnect rather than skip).
+    pub fn is_connection(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::ConnectionLost | ErrorKind::Unreachable
+        )
+    }
+}
+
+/// Personal namespace of a server: prefix (e.g. `INBOX.`) and hierarchy separator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    pub prefix: String,
+    pub separator: char,
+}
+
+/// A folder as listed by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFolder {
+    /// The name exactly as the server spells it (modified UTF-7).
+    pub raw: String,
+    pub selectable: bool,
+    pub special_use: Option<&'static str>,
+}
+
+/// Metadata of one message, without its body.
+#[derive(Debug, Clone)]
+pub struct MessageMeta {
+    pub uid: u32,
+    pub size: u32,
+    pub flags: Vec<String>,
+    pub internal_date: Option<DateTime<FixedOffset>>,
+    /// The identification header lines (Message-Id, Received), when asked for.
+    pub header: Option<Vec<u8>>,
+}
+
+/// A whole message, ready to append.
+#[derive(Debug, Clone)]
+pub struct FullMessage {
+    pub uid: u32,
+    pub flags: Vec<String>,
+    pub internal_date: Option<DateTime<FixedOffset>>,
+    pub raw: Vec<u8>,
+}
+
+/// A logged-in connection.
+pub struct Connection {
+    session: imap::Session<Stream>,
+    side: Side,
+    capabilities: HashSet<String>,
+    abort: AbortHandle,
+    pub namespace: Namespace,
+    selected: Option<String>,
+}
+
+struct PlainAuth<'a> {
+    authzid: &'a str,
+    authcid: &'a str,
+    password: &'a str,
+}
+
+impl imap::Authenticator for PlainAuth<'_> {
+    type Response = Vec<u8>;
+    fn process(&self, _challenge: &[u8]) -> Vec<u8> {
+        format!("{}\0{}\0{}", self.authzid, self.authcid, self.password).into_bytes()
+    }
+}
+
+impl Connection {
+    /// Connects, secures, logs in and learns the capabilities and namespace.
+    pub fn open(endpoint: &Endpoint, side: Side) -> Result<Connection, ImapError> {
+        let timeout = Duration::from_secs(u64::from(endpoint.timeout_secs.max(1)));
+        let tcp = net::connect_tcp(&endpoint.host, endpoint.port, timeout)
+            .map_err(|e| net_error(side, e))?;
+        let abort = net::abort_handle(&tcp)
+            .map_err(|e| ImapError::new(side, ErrorKind::Unreachable, e.to_string()))?;
+        let client = match endpoint.security {
+            Security::Tls => {
+                let stream = net::start_tls(tcp, &endpoint.host, endpoint.verify_tls)
+                    .map_err(|e| net_error(side, e))?;
+                greeted(imap::Client::new(stream), side)?
+            }
+            Security::Plain => greeted(imap::Client::new(Stream::Plain(tcp)), side)?,
+            Security::Starttls => starttls(tcp, endpoint, side)?,
+        };
+        let session = login(client, endpoint, side)?;
+        let mut conn = Connection {
+            session,
+            side,
+            capabilities: HashSet::new(),
+            abort,
+            namespace: Namespace {
+                prefix: String::new(),
+                separator: '/',
+            },
+            selected: None,
+        };
+        conn.capabilities = conn.fetch_capabilities()?;
+        conn.namespace = conn.discover_namespace()?;
+        Ok(conn)
+    }
+
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    /// A handle that breaks this connection from another thread (cancellation).
+    pub fn abort_handle(&self) -> &AbortHandle {
+        &self.abort
+    }
+
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.capabilities.contains(&name.to_ascii_uppercase())
+    }
+
+    fn err(&self, err: imap::Error, doing: &str) -> ImapError {
+        ImapError::from_imap(self.side, err, doing)
+    }
+
+    fn fetch_capabilities(&mut self) -> Result<HashSet<String>, ImapError> {
+        let caps = self
+            .session
+            .capabilities()
+            .map_err(|e| ImapError::from_imap(self.side, e, "CAPABILITY"))?;
+        Ok(caps.iter().map(capability_name).collect())
+    }
+
+    /// Separator from `LIST "" ""`; prefix guessed like imapsync does without NAMESPACE (the
+    /// `imap` crate cannot parse NAMESPACE replies): `INBOX<sep>` when every other folder
+    /// lives under it.
+    fn discover_namespace(&mut self) -> Result<Namespace, ImapError> {
+        let root = self
+            .session
+            .list(Some(""), None)
+            .map_err(|e| self.err(e, "LIST"))?;
+        let separator = root
+            .iter()
+            .find_map(|n| n.delimiter().and_then(|d| d.chars().next()))
+            .unwrap_or('/');
+        let all = self
+            .session
+            .list(Some(""), Some("*"))
+            .map_err(|e| self.err(e, "LIST"))?;
+        let names: Vec<&str> = all.iter().map(|n| n.name()).collect();
+        Ok(Namespace {
+            prefix: guess_prefix(&names, separator),
+            separator,
+        })
+    }
+
+    /// Every folder of the account.
+    pub fn list_folders(&mut self) -> Result<Vec<ListedFolder>, ImapError> {
+        let names = self
+            .session
+            .list(Some(""), Some("*"))
+            .map_err(|e| self.err(e, "LIST"))?;
+        Ok(names
+            .iter()
+            .map(|n| ListedFolder {
+                raw: n.name().to_string(),
+                selectable: !n
+                    .attributes()
+                    .iter()
+                    .any(|a| matches!(a, NameAttribute::NoSelect))
+                    && !n.attributes().iter().any(is_nonexistent),
+                special_use: n.attributes().iter().find_map(special_use),
+            })
+            .collect())
+    }
+
+    /// Names of subscribed folders.
+    pub fn subscribed(&mut self) -> Result<HashSet<String>, ImapError> {
+        let names = self
+            .session
+            .lsub(Some(""), Some("*"))
+            .map_err(|e| self.err(e, "LSUB"))?;
+        Ok(names.iter().map(|n| n.name().to_string()).collect())
+    }
+
+    /// Counters and UIDVALIDITY of a folder without selecting it.
+    pub fn status(&mut self, folder: &str) -> Result<(u32, FolderStatus), ImapError> {
+        let items = if self.has_capability("CONDSTORE") {
+            "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"
+        } else {
+            "(MESSAGES UIDNEXT UIDVALIDITY)"
+        };
+        let mb = self
+            .session
+            .status(folder, items)
+            .map_err(|e| self.err(e, &format!("STATUS {folder}")))?;
+        Ok((
+            mb.uid_validity.unwrap_or(0),
+            FolderStatus {
+                uidnext: mb.uid_next.unwrap_or(0),
+                messages: mb.exists,
+                highestmodseq: mb.highest_mod_seq.unwrap_or(0),
+            },
+        ))
+    }
+
+    /// Selects a folder read-write (only when not already selected).
+    pub fn select(&mut self, folder: &str) -> Result<(), ImapError> {
+        if self.selected.as_deref() == Some(folder) {
+            return Ok(());
+        }
+        self.selected = None;
+        self.session
+            .select(folder)
+            .map_err(|e| self.err(e, &format!("SELECT {folder}")))?;
+        self.selected = Some(folder.to_string());
+        Ok(())
+    }
+
+    /// Opens a folder read-only (sizes, checks).
+    pub fn examine(&mut self, folder: &str) -> Result<(), ImapError> {
+        self.selected = None;
+        self.session
+            .examine(folder)
+            .map_err(|e| self.err(e, &format!("EXAMINE {folder}")))?;
+        Ok(())
+    }
+
+    /// UIDs matching `criteria` in the selected folder, ascending.
+    pub fn uid_search(&mut self, criteria: &str) -> Result<Vec<u32>, ImapError> {
+        let found = self
+            .session
+            .uid_search(criteria)
+            .map_err(|e| self.err(e, &format!("UID SEARCH {criteria}")))?;
+        let mut uids: Vec<u32> = found.into_iter().collect();
+        uids.sort_unstable();
+        self.drain();
+        Ok(uids)
+    }
+
+    /// FLAGS, INTERNALDATE, size and optionally the identification headers of `uids`.
+    pub fn fetch_meta(
+        &mut self,
+        uids: &[u32],
+        headers: bool,
+    ) -> Result<Vec<MessageMeta>, ImapError> {
+        let query = if headers {
+            "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID RECEIVED)])"
+        } else {
+            "(UID FLAGS INTERNALDATE RFC822.SIZE)"
+        };
+        let mut out = Vec::with_capacity(uids.len());
+        for chunk in uids.chunks(500) {
+            let set = uidset::format(chunk);
+            let fetches = self
+                .session
+                .uid_fetch(&set, query)
+                .map_err(|e| self.err(e, "UID FETCH (meta)"))?;
+            for f in fetches.iter() {
+                let Some(uid) = f.uid else { continue };
+                out.push(MessageMeta {
+                    uid,
+                    size: f.size.unwrap_or(0),
+                    flags: flag_names(f.flags()),
+                    internal_date: f.internal_date(),
+                    header: if headers {
+                        Some(f.header().unwrap_or_default().to_vec())
+                    } else {
+                        None
+                    },
+                });
+            }
+            self.drain();
+        }
+        Ok(out)
+    }
+
+    /// UID and size of every message in the selected folder.
+    pub fn list_sizes(&mut self) -> Result<Vec<(u32, u32)>, ImapError> {
+        let fetches = match self.session.uid_fetch("1:*", "(UID RFC822.SIZE)") {
+            Ok(f) => f,
+            Err(imap::Error::No(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(e, "UID FETCH (RFC822.SIZE)")),
+        };
+        let mut out: Vec<(u32, u32)> = fetches
+            .iter()
+            .filter_map(|f| f.uid.map(|uid| (uid, f.size.unwrap_or(0))))
+            .collect();
+        self.drain();
+        out.sort_unstable();
+        out.dedup_by_key(|(uid, _)| *uid);
+        Ok(out)
+    }
+
+    /// Whole header blocks of `uids` (signature fallback for messages without Message-Id).
+    pub fn fetch_headers(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+        let mut out = Vec::with_capacity(uids.len());
+        for chunk in uids.chunks(200) {
+            let fetches = self
+                .session
+                .uid_fetch(uidset::format(chunk), "(UID BODY.PEEK[HEADER])")
+                .map_err(|e| self.err(e, "UID FETCH (HEADER)"))?;
+            out.extend(
+                fetches
+                    .iter()
+                    .filter_map(|f| Some((f.uid?, f.header().unwrap_or_default().to_vec()))),
+            );
+            self.drain();
+        }
+        Ok(out)
+    }
+
+    /// Flags of messages changed since `modseq` (CONDSTORE), or of all `uids` without it.
+    pub fn fetch_flags_changed(
+        &mut self,
+        uids: &[u32],
+        since_modseq: Option<u64>,
+    ) -> Result<Vec<(u32, Vec<String>)>, ImapError> {
+        let mut out = Vec::new();
+        let query = match since_modseq {
+            Some(m) if self.has_capability("CONDSTORE") => {
+                format!("(UID FLAGS) (CHANGEDSINCE {m})")
+            }
+            _ => "(UID FLAGS)".to_string(),
+        };
+        for chunk in uids.chunks(2000) {
+            let set = uidset::format(chunk);
+            let fetches = self
+                .session
+                .uid_fetch(&set, &query)
+                .map_err(|e| self.err(e, "UID FETCH (FLAGS)"))?;
+            out.extend(
+                fetches
+                    .iter()
+                    .filter_map(|f| f.uid.map(|uid| (uid, flag_names(f.flags())))),
+            );
+            self.drain();
+        }
+        Ok(out)
+    }
+
+    /// Whole messages, in one round trip.
+    pub fn fetch_full(&mut self, uids: &[u32]) -> Result<Vec<FullMessage>, ImapError> {
+        let set = uidset::format(uids);
+        let fetches = self
+            .session
+            .uid_fetch(&set, "(UID FLAGS INTERNALDATE BODY.PEEK[])")
+            .map_err(|e| self.err(e, "UID FETCH (BODY)"))?;
+        let out = fetches
+            .iter()
+            .filter_map(|f| {
+                Some(FullMessage {
+                    uid: f.uid?,
+                    flags: flag_names(f.flags()),
+                    internal_date: f.internal_date(),
+                    raw: f.body()?.to_vec(),
+                })
+            })
+            .collect();
+        self.drain();
+        Ok(out)
+    }
+
+    /// Appends a message; returns its UID on this server when it reports one (UIDPLUS).
+    pub fn append(
+        &mut self,
+        folder: &str,
+        raw: &[u8],
+        flags: &[String],
+        date: Option<DateTime<FixedOffset>>,
+    ) -> Result<Option<u32>, ImapError> {
+        let quoted = quote_inner(folder);
+        let flags: Vec<Flag<'_>> = flags
+            .iter()
+            .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
+            .map(|f| Flag::from(f.as_str()))
+            .collect();
+        let mut cmd = self.session.append(&quoted, raw);
+        cmd.flags(flags);
+        if let Some(date) = date {
+            cmd.internal_date(date);
+        }
+        let appended = cmd
+            .finish()
+            .map_err(|e| ImapError::from_imap(self.side, e, &format!("APPEND {folder}")))?;
+        Ok(appended.uids.and_then(|u| match u.first() {
+            Some(UidSetMember::Uid(uid)) => Some(*uid),
+            Some(UidSetMember::UidRange(r)) => Some(*r.start()),
+            None => None,
+        }))
+    }
+
+    /// Adds or removes flags on messages of the selected folder.
+    pub fn store(&mut self, uids: &[u32], op: char, flags: &[String]) -> Result<(), ImapError> {
+        if uids.is_empty() || flags.is_empty() {
+            return Ok(());
+        }
+        let query = format!("{op}FLAGS.SILENT ({})", flags.join(" "));
+        for chunk in uids.chunks(1000) {
+            self.session
+                .uid_store(uidset::format(chunk), &query)
+                .map_err(|e| self.err(e, "UID STORE"))?;
+            self.drain();
+        }
+        Ok(())
+    }
+
+    /// Marks `uids` deleted and expunges exactly them (UIDPLUS), or the folder without it.
+    pub fn delete_messages(&mut self, uids: &[u32]) -> Result<(), ImapError> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        self.store(uids, '+', &["\\Deleted".to_string()])?;
+        for chunk in uids.chunks(1000) {
+            let set = uidset::format(chunk);
+            let result = if self.has_capability("UIDPLUS") {
+                self.session.uid_expunge(&set).map(|_| ())
+            } else {
+                self.session.expunge().map(|_| ())
+            };
+            result.map_err(|e| self.err(e, "EXPUNGE"))?;
+            self.drain();
+        }
+        Ok(())
+    }
+
+    /// Runs the user's active Sieve script on `uids` as at delivery, then expunges what it
+    /// discarded or filed elsewhere.
+    pub fn filter_sieve_delivery(&mut self, uids: &[u32]) -> Result<(), ImapError> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        let set = uidset::format(uids);
+        self.session
+            .run_command_and_check_ok(format!("FILTER SIEVE DELIVERY UID {set}"))
+            .map_err(|e| self.err(e, "FILTER SIEVE DELIVERY"))?;
+        self.session.expunge().map_err(|e| self.err(e, "EXPUNGE"))?;
+        self.drain();
+        Ok(())
+    }
+
+    pub fn create(&mut self, folder: &str) -> Result<(), ImapError> {
+        self.session
+            .create(folder)
+            .map_err(|e| self.err(e, &format!("CREATE {folder}")))
+    }
+
+    pub fn subscribe(&mut self, folder: &str) -> Result<(), ImapError> {
+        self.session
+            .subscribe(folder)
+            .map_err(|e| self.err(e, &format!("SUBSCRIBE {folder}")))
+    }
+
+    pub fn delete_folder(&mut self, folder: &str) -> Result<(), ImapError> {
+        if self.selected.as_deref() == Some(folder) {
+            self.unselect()?;
+        }
+        self.session
+            .delete(folder)
+            .map_err(|e| self.err(e, &format!("DELETE {folder}")))
+    }
+
+    fn unselect(&mut self) -> Result<(), ImapError> {
+        self.selected = None;
+        self.session.close().map_err(|e| self.err(e, "CLOSE"))
+    }
+
+    /// Polite end of the session; errors are irrelevant at this point.
+    pub fn logout(mut self) {
+        let _ = self.session.logout();
+    }
+
+    /// Drops unsolicited responses so they never pile up.
+    fn drain(&mut self) {
+        self.session.take_all_unsolicited().for_each(drop);
+    }
+}
+
+fn net_error(side: Side, err: NetError) -> ImapError {
+    match err {
+        NetError::Connect { .. } => ImapError::new(side, ErrorKind::Unreachable, err.to_string()),
+        NetError::Tls { .. } => ImapError::new(side, ErrorKind::Tls, err.to_string()),
+    }
+}
+
+fn greeted(
+    mut client: imap::Client<Stream>,
+    side: Side,
+) -> Result<imap::Client<Stream>, ImapError> {
+    client.read_greeting().map_err(|e| {
+        ImapError::new(
+            side,
+            ErrorKind::Unreachable,
+            format!("no IMAP greeting: {e}"),
+        )
+    })?;
+    Ok(client)
+}
+
+fn starttls(
+    tcp: std::net::TcpStream,
+    endpoint: &Endpoint,
+    side: Side,
+) -> Result<imap::Client<Stream>, ImapError> {
+    let tcp = super::starttls::negotiate(tcp).map_err(|e| {
+        let kind = match e {
+            super::starttls::StarttlsError::NotOffered => ErrorKind::StarttlsNotOffered,
+            super::starttls::StarttlsError::Io(_) => ErrorKind::Unreachable,
+            super::starttls::StarttlsError::Refused(_) => ErrorKind::Tls,
+        };
+        ImapError::new(
+            side,
+            kind,
+            format!("{}:{}: {e}", endpoint.host, endpoint.port),
+        )
+    })?;
+    let stream =
+        net::start_tls(tcp, &endpoint.host, endpoint.verify_tls).map_err(|e| net_error(side, e))?;
+    let mut client = imap::Client::new(stream);
+    client.greeting_read = true;
+    Ok(client)
+}
+
+fn login(
+    client: imap::Client<Stream>,
+    endpoint: &Endpoint,
+    side: Side,
+) -> Result<imap::Session<Stream>, ImapError> {
+    let password = endpoint.password.expose();
+    let result = match &endpoint.auth_user {
+        Some(auth_user) => client
+            .authenticate(
+                "PLAIN",
+                &PlainAuth {
+                    authzid: &endpoint.user,
+                    authcid: auth_user,
+                    password,
+                },
+            )
+            .map_err(|(e, _)| e),
+        None => client.login(&endpoint.user, password).map_err(|(e, _)| e),
+    };
+    result.map_err(|e| {
+        let kind = match e {
+            imap::Error::No(_) | imap::Error::Bad(_) => ErrorKind::BadCredentials,
+            imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_) => {
+                ErrorKind::ConnectionLost
+            }
+            _ => ErrorKind::Protocol,
+        };
+        ImapError::new(
+            side,
+            kind,
+            format!("login as {} failed: {}", endpoint.user, login_reason(&e)),
+        )
+    })
+}
+
+fn login_reason(err: &imap::Error) -> String {
+    match err {
+        imap::Error::No(no) => no.information.clone(),
+        imap::Error::Bad(bad) => bad.information.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The upper-case name of a capability (`AUTH=PLAIN` for mechanisms).
+fn capability_name(cap: &Capability<'_>) -> String {
+    match cap {
+        Capability::Imap4rev1 => "IMAP4REV1".to_string(),
+        Capability::Auth(mech) => format!("AUTH={}", mech.to_ascii_uppercase()),
+        Capability::Atom(atom) => atom.to_ascii_uppercase(),
+    }
+}
+
+fn is_nonexistent(attr: &NameAttribute<'_>) -> bool {
+    matches!(attr, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\NonExistent"))
+}
+
+fn special_use(attr: &NameAttribute<'_>) -> Option<&'static str> {
+    match attr {
+        NameAttribute::All => Some("\\All"),
+        NameAttribute::Archive => Some("\\Archive"),
+        NameAttribute::Drafts => Some("\\Drafts"),
+        NameAttribute::Flagged => Some("\\Flagged"),
+        NameAttribute::Junk => Some("\\Junk"),
+        NameAttribute::Sent => Some("\\Sent"),
+        NameAttribute::Trash => Some("\\Trash"),
+        _ => None,
+    }
+}
+
+/// Flag names as IMAP spells them, without `\Recent` (never settable).
+pub fn flag_names(flags: &[Flag<'_>]) -> Vec<String> {
+    flags
+        .iter()
+        .filter(|f| !matches!(f, Flag::Recent))
+        .map(|f| f.to_string())
+        .collect()
+}
+
+/// Escapes a mailbox name for the inside of an IMAP quoted string.
+fn quote_inner(name: &str) -> String {
+    name.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// `INBOX<sep>` when at least one folder besides INBOX exists and all of them are below
+/// INBOX (Courier, Cyrus, Dovecot with an `INBOX.` namespace); empty otherwise.
+pub fn guess_prefix(names: &[&str], separator: char) -> String {
+    let prefix = format!("INBOX{separator}");
+    let others: Vec<&&str> = names
+        .iter()
+        .filter(|n| !n.eq_ignore_ascii_case("INBOX"))
+        .collect();
+    if !others.is_empty() && others.iter().all(|n| n.starts_with(&prefix)) {
+        prefix
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_is_guessed_from_the_folder_list() {
+        assert_eq!(
+            guess_prefix(&["INBOX", "INBOX.Sent", "INBOX.a.b"], '.'),
+            "INBOX."
+        );
+        assert_eq!(guess_prefix(&["INBOX", "Sent", "INBOX/x"], '/'), "");
+        assert_eq!(guess_prefix(&["INBOX"], '.'), "");
+    }
+}

@@ -1,0 +1,5 @@
+//! The sync engine: IMAP driver, folder mapping, planning and copying.
+
+pub mod cli;
+pub mod engine;
+pub mod imap;
