@@ -108,14 +108,16 @@ pub fn outgoing() -> (Notifier, mpsc::UnboundedReceiver<String>) {
 }
 
 /// Serves `module` on a stream until the reader closes: each line is one request, handled
-/// concurrently; responses and notifications are written one per line. Returns once the input
-/// is closed and every pending response has been written.
+/// concurrently; responses and notifications are written one per line. When the input closes,
+/// `on_eof` runs (e.g. to cancel long calls); `serve` returns once every pending response has
+/// been written.
 pub async fn serve<Ctx, R, W>(
     module: RpcModule<Ctx>,
     reader: R,
     mut writer: W,
     notifier: Notifier,
     mut outgoing: mpsc::UnboundedReceiver<String>,
+    on_eof: impl FnOnce() + Send + 'static,
 ) -> Result<(), FramingError>
 where
     Ctx: Send + Sync + 'static,
@@ -143,6 +145,7 @@ where
                 let _ = out.send(reply);
             }));
         }
+        on_eof();
         for task in pending {
             let _ = task.await;
         }
@@ -184,7 +187,7 @@ mod tests {
                 Ok::<u64, jsonrpsee::types::ErrorObjectOwned>(n * 2)
             })
             .unwrap();
-        let server = tokio::spawn(serve(module, server_read, server_write, notifier, outgoing));
+        let server = tokio::spawn(serve(module, server_read, server_write, notifier, outgoing, || {}));
 
         let (client_read, client_write) = tokio::io::split(client_io);
         let client = client(client_read, client_write);

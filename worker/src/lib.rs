@@ -3,3 +3,4 @@
 pub mod cli;
 pub mod engine;
 pub mod imap;
+pub mod rpc_server;

@@ -8,6 +8,7 @@ use super::flags::{merge, FlagSet};
 use super::folders::decode;
 use super::matching::pair_by_signature;
 use super::signature::{self, Signature};
+use crate::imap::raw::{quote, RawSession};
 use crate::imap::session::{Connection, ErrorKind, ImapError};
 use protocol::exit::ExitCode;
 use protocol::state::{FolderState, FolderStatus, Pair, StateChange};
@@ -591,17 +592,18 @@ impl Pass<'_, '_> {
             return Ok(());
         }
         let set = crate::imap::uidset::format(&uids2);
-        self.ctx.info(format!(
-            "Host2: Running FILTER SIEVE DELIVERY UID {set} with EXPUNGE on {}",
-            self.job.raw2
-        ));
-        c2.select(&self.job.raw2)?;
-        match c2.filter_sieve_delivery(&uids2) {
+        let folder = &self.job.raw2;
+        self.ctx.info(format!("Host2: Running FILTER SIEVE DELIVERY UID {set} with EXPUNGE on {folder}"));
+        let filtered = RawSession::open(&self.ctx.spec.host2, c2.side()).and_then(|mut raw| {
+            raw.command(&format!("SELECT {}", quote(folder)))?;
+            raw.command(&format!("FILTER SIEVE DELIVERY UID {set}"))?;
+            raw.command("EXPUNGE")?;
+            raw.logout();
+            Ok(())
+        });
+        match filtered {
             Err(e) if e.kind == ErrorKind::Refused => {
-                self.ctx.error(
-                    ExitCode::CatchAll,
-                    format!("Host2: FILTER SIEVE failed: {}", e.message),
-                );
+                self.ctx.error(ExitCode::CatchAll, format!("Host2: FILTER SIEVE failed: {}", e.message));
                 Ok(())
             }
             other => other,

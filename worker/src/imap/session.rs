@@ -505,21 +505,6 @@ impl Connection {
         Ok(())
     }
 
-    /// Runs the user's active Sieve script on `uids` as at delivery, then expunges what it
-    /// discarded or filed elsewhere.
-    pub fn filter_sieve_delivery(&mut self, uids: &[u32]) -> Result<(), ImapError> {
-        if uids.is_empty() {
-            return Ok(());
-        }
-        let set = uidset::format(uids);
-        self.session
-            .run_command_and_check_ok(format!("FILTER SIEVE DELIVERY UID {set}"))
-            .map_err(|e| self.err(e, "FILTER SIEVE DELIVERY"))?;
-        self.session.expunge().map_err(|e| self.err(e, "EXPUNGE"))?;
-        self.drain();
-        Ok(())
-    }
-
     pub fn create(&mut self, folder: &str) -> Result<(), ImapError> {
         self.session
             .create(folder)

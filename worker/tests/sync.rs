@@ -1,0 +1,98 @@
+//! The engine against a real Dovecot: a full copy equals the source, re-runs copy nothing,
+//! identity without a map, the flag merge, name mapping between personalities.
+
+mod common;
+
+use common::*;
+use protocol::state::SyncState;
+use testkit::{seed, Corpus, FlagAction, Personality, Rig};
+
+#[test]
+fn first_run_copies_everything_and_the_second_copies_nothing() {
+    let rig = Rig::start().unwrap();
+    let corpus = Corpus::edge_cases().with_large(20 * 1024 * 1024);
+    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let spec = spec(&rig);
+
+    let (first, state, _) = run_ok(&spec, &SyncState::default());
+    assert_eq!(first.transferred, corpus.len() as u64);
+    let source = snapshot(&rig, Personality::Main, "user1");
+    assert_same(&source, &snapshot(&rig, Personality::Main, "user2"));
+    assert_eq!(state.pair_count(), corpus.len());
+    assert_eq!(first.host1.messages, corpus.len() as u64);
+    assert_eq!(first.host2.messages, corpus.len() as u64);
+
+    let (second, state2, _) = run_ok(&spec, &state);
+    assert_eq!(second.transferred, 0);
+    assert_eq!(second.skipped, corpus.len() as u64);
+    assert_eq!(state2, state, "a no-op run leaves the map as it was");
+    assert_same(&source, &snapshot(&rig, Personality::Main, "user2"));
+}
+
+#[test]
+fn without_a_map_mail_already_on_host2_is_recognised_and_not_duplicated() {
+    let rig = Rig::start().unwrap();
+    let corpus = Corpus::edge_cases();
+    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let spec = spec(&rig);
+    run_ok(&spec, &SyncState::default());
+    // Lose the map (as after an upgrade from the Perl module) and add one new message.
+    let mut imap = rig.account(Personality::Main, "user1").connect().unwrap();
+    let extra = b"Message-Id: <late@example.org>\r\nSubject: late\r\n\r\nlate\r\n";
+    imap.append("INBOX", extra, &[], chrono::DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap())
+        .unwrap();
+    let (rerun, state, logs) = run_ok(&spec, &SyncState::default());
+    assert_eq!(rerun.transferred, 1, "only the new message is copied; log:\n{}", logs.join("\n"));
+    assert_eq!(state.pair_count(), corpus.len() + 1);
+    assert_same(&snapshot(&rig, Personality::Main, "user1"), &snapshot(&rig, Personality::Main, "user2"));
+}
+
+#[test]
+fn host1_flag_changes_reach_host2_and_local_changes_are_kept() {
+    let rig = Rig::start().unwrap();
+    let mut imap = rig.account(Personality::Main, "user1").connect().unwrap();
+    let date = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00+00:00").unwrap();
+    for n in 1..=3 {
+        let raw = format!("Message-Id: <m{n}@x>\r\nSubject: {n}\r\n\r\nbody {n}\r\n");
+        imap.append("INBOX", raw.as_bytes(), &["\\Seen".to_string()], date).unwrap();
+    }
+    let spec = spec(&rig);
+    let (_, state, _) = run_ok(&spec, &SyncState::default());
+
+    // Remotely: message 1 gets flagged, message 2 loses \Seen. Locally: message 3 is
+    // marked unread and gets a keyword.
+    imap.store_flags("INBOX", "1", FlagAction::Add, &["\\Flagged"]).unwrap();
+    imap.store_flags("INBOX", "2", FlagAction::Remove, &["\\Seen"]).unwrap();
+    let mut local = rig.master_account(Personality::Main, "user2").connect().unwrap();
+    local.store_flags("INBOX", "3", FlagAction::Remove, &["\\Seen"]).unwrap();
+    local.store_flags("INBOX", "3", FlagAction::Add, &["todo"]).unwrap();
+
+    let (summary, _, _) = run_ok(&spec, &state);
+    assert_eq!(summary.transferred, 0);
+    let mut all: Vec<String> = local
+        .records("INBOX")
+        .unwrap()
+        .iter()
+        .map(|r| r.flags.join(" "))
+        .collect();
+    all.sort();
+    assert_eq!(all, vec!["", "\\Flagged \\Seen", "todo"], "host2 flags after the merge");
+}
+
+#[test]
+fn names_map_between_slash_and_dot_personalities_both_ways() {
+    let rig = Rig::start().unwrap();
+    let corpus = Corpus::edge_cases();
+    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let mut to_dot = spec(&rig);
+    to_dot.host2 = host2(&rig, Personality::Dot, "user2");
+    run_ok(&to_dot, &SyncState::default());
+    let source = snapshot(&rig, Personality::Main, "user1");
+    assert_same(&source, &snapshot(&rig, Personality::Dot, "user2"));
+
+    let mut back = spec(&rig);
+    back.host1 = host1(&rig, Personality::Dot, "user2");
+    back.host2 = host2(&rig, Personality::Main, "user3");
+    run_ok(&back, &SyncState::default());
+    assert_same(&source, &snapshot(&rig, Personality::Main, "user3"));
+}
