@@ -7,7 +7,7 @@ use jsonrpsee::types::{ErrorObjectOwned, Params};
 use jsonrpsee::RpcModule;
 use protocol::framing::{self, Notifier};
 use protocol::rpc::{
-    LogLine, LogLevel, LoginParams, Progress, RunParams, StateUpdate, METHOD_CANCEL,
+    LogLevel, LogLine, LoginParams, Progress, RunParams, StateUpdate, METHOD_CANCEL,
     METHOD_CHECK_LOGIN, METHOD_RUN, METHOD_SIZES, NOTIFY_LOG, NOTIFY_PROGRESS, NOTIFY_STATE,
 };
 use protocol::spec::SyncSpec;
@@ -51,7 +51,13 @@ struct RpcSink {
 
 impl EventSink for RpcSink {
     fn log(&self, level: LogLevel, line: &str) {
-        self.notifier.notify(NOTIFY_LOG, &LogLine { level, line: line.to_string() });
+        self.notifier.notify(
+            NOTIFY_LOG,
+            &LogLine {
+                level,
+                line: line.to_string(),
+            },
+        );
     }
 
     fn progress(&self, progress: &Progress) {
@@ -71,7 +77,10 @@ impl EventSink for RpcSink {
 
 /// Accepts params as a one-element array or as the object itself.
 fn param<T: DeserializeOwned>(params: &Params<'_>) -> Result<T, ErrorObjectOwned> {
-    if params.as_str().is_some_and(|s| s.trim_start().starts_with('[')) {
+    if params
+        .as_str()
+        .is_some_and(|s| s.trim_start().starts_with('['))
+    {
         params.one()
     } else {
         params.parse()
@@ -79,7 +88,11 @@ fn param<T: DeserializeOwned>(params: &Params<'_>) -> Result<T, ErrorObjectOwned
 }
 
 fn internal(err: tokio::task::JoinError) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(ERR_INTERNAL, format!("worker thread failed: {err}"), None::<()>)
+    ErrorObjectOwned::owned(
+        ERR_INTERNAL,
+        format!("worker thread failed: {err}"),
+        None::<()>,
+    )
 }
 
 /// The RPC module with every worker method, sharing `ctx`.
@@ -92,7 +105,11 @@ pub fn module(ctx: Arc<WorkerContext>) -> RpcModule<Arc<WorkerContext>> {
             {
                 let mut active = engine::context::lock(&ctx.active);
                 if active.is_some() {
-                    return Err(ErrorObjectOwned::owned(ERR_BUSY, "a run is already active", None::<()>));
+                    return Err(ErrorObjectOwned::owned(
+                        ERR_BUSY,
+                        "a run is already active",
+                        None::<()>,
+                    ));
                 }
                 *active = Some(token.clone());
             }

@@ -39,12 +39,25 @@ fn without_a_map_mail_already_on_host2_is_recognised_and_not_duplicated() {
     // Lose the map (as after an upgrade from the Perl module) and add one new message.
     let mut imap = rig.account(Personality::Main, "user1").connect().unwrap();
     let extra = b"Message-Id: <late@example.org>\r\nSubject: late\r\n\r\nlate\r\n";
-    imap.append("INBOX", extra, &[], chrono::DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap())
-        .unwrap();
+    imap.append(
+        "INBOX",
+        extra,
+        &[],
+        chrono::DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap(),
+    )
+    .unwrap();
     let (rerun, state, logs) = run_ok(&spec, &SyncState::default());
-    assert_eq!(rerun.transferred, 1, "only the new message is copied; log:\n{}", logs.join("\n"));
+    assert_eq!(
+        rerun.transferred,
+        1,
+        "only the new message is copied; log:\n{}",
+        logs.join("\n")
+    );
     assert_eq!(state.pair_count(), corpus.len() + 1);
-    assert_same(&snapshot(&rig, Personality::Main, "user1"), &snapshot(&rig, Personality::Main, "user2"));
+    assert_same(
+        &snapshot(&rig, Personality::Main, "user1"),
+        &snapshot(&rig, Personality::Main, "user2"),
+    );
 }
 
 #[test]
@@ -54,18 +67,28 @@ fn host1_flag_changes_reach_host2_and_local_changes_are_kept() {
     let date = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00+00:00").unwrap();
     for n in 1..=3 {
         let raw = format!("Message-Id: <m{n}@x>\r\nSubject: {n}\r\n\r\nbody {n}\r\n");
-        imap.append("INBOX", raw.as_bytes(), &["\\Seen".to_string()], date).unwrap();
+        imap.append("INBOX", raw.as_bytes(), &["\\Seen".to_string()], date)
+            .unwrap();
     }
     let spec = spec(&rig);
     let (_, state, _) = run_ok(&spec, &SyncState::default());
 
     // Remotely: message 1 gets flagged, message 2 loses \Seen. Locally: message 3 is
     // marked unread and gets a keyword.
-    imap.store_flags("INBOX", "1", FlagAction::Add, &["\\Flagged"]).unwrap();
-    imap.store_flags("INBOX", "2", FlagAction::Remove, &["\\Seen"]).unwrap();
-    let mut local = rig.master_account(Personality::Main, "user2").connect().unwrap();
-    local.store_flags("INBOX", "3", FlagAction::Remove, &["\\Seen"]).unwrap();
-    local.store_flags("INBOX", "3", FlagAction::Add, &["todo"]).unwrap();
+    imap.store_flags("INBOX", "1", FlagAction::Add, &["\\Flagged"])
+        .unwrap();
+    imap.store_flags("INBOX", "2", FlagAction::Remove, &["\\Seen"])
+        .unwrap();
+    let mut local = rig
+        .master_account(Personality::Main, "user2")
+        .connect()
+        .unwrap();
+    local
+        .store_flags("INBOX", "3", FlagAction::Remove, &["\\Seen"])
+        .unwrap();
+    local
+        .store_flags("INBOX", "3", FlagAction::Add, &["todo"])
+        .unwrap();
 
     let (summary, _, _) = run_ok(&spec, &state);
     assert_eq!(summary.transferred, 0);
@@ -76,7 +99,11 @@ fn host1_flag_changes_reach_host2_and_local_changes_are_kept() {
         .map(|r| r.flags.join(" "))
         .collect();
     all.sort();
-    assert_eq!(all, vec!["", "\\Flagged \\Seen", "todo"], "host2 flags after the merge");
+    assert_eq!(
+        all,
+        vec!["", "\\Flagged \\Seen", "todo"],
+        "host2 flags after the merge"
+    );
 }
 
 #[test]

@@ -593,7 +593,9 @@ impl Pass<'_, '_> {
         }
         let set = crate::imap::uidset::format(&uids2);
         let folder = &self.job.raw2;
-        self.ctx.info(format!("Host2: Running FILTER SIEVE DELIVERY UID {set} with EXPUNGE on {folder}"));
+        self.ctx.info(format!(
+            "Host2: Running FILTER SIEVE DELIVERY UID {set} with EXPUNGE on {folder}"
+        ));
         let filtered = RawSession::open(&self.ctx.spec.host2, c2.side()).and_then(|mut raw| {
             raw.command(&format!("SELECT {}", quote(folder)))?;
             raw.command(&format!("FILTER SIEVE DELIVERY UID {set}"))?;
@@ -603,7 +605,10 @@ impl Pass<'_, '_> {
         });
         match filtered {
             Err(e) if e.kind == ErrorKind::Refused => {
-                self.ctx.error(ExitCode::CatchAll, format!("Host2: FILTER SIEVE failed: {}", e.message));
+                self.ctx.error(
+                    ExitCode::CatchAll,
+                    format!("Host2: FILTER SIEVE failed: {}", e.message),
+                );
                 Ok(())
             }
             other => other,

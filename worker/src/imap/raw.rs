@@ -45,7 +45,11 @@ impl RawSession {
                 )
             }
         };
-        let mut session = RawSession { stream: BufReader::new(stream), side, tag: 0 };
+        let mut session = RawSession {
+            stream: BufReader::new(stream),
+            side,
+            tag: 0,
+        };
         if !greeted {
             session.read_line()?;
         }
@@ -61,9 +65,19 @@ impl RawSession {
                 let encoded = base64::engine::general_purpose::STANDARD.encode(plain);
                 self.command(&format!("AUTHENTICATE PLAIN {encoded}"))
             }
-            None => self.command(&format!("LOGIN {} {}", quote(&endpoint.user), quote(password))),
+            None => self.command(&format!(
+                "LOGIN {} {}",
+                quote(&endpoint.user),
+                quote(password)
+            )),
         };
-        result.map(drop).map_err(|e| ImapError::new(self.side, ErrorKind::BadCredentials, format!("login as {} failed: {}", endpoint.user, e.message)))
+        result.map(drop).map_err(|e| {
+            ImapError::new(
+                self.side,
+                ErrorKind::BadCredentials,
+                format!("login as {} failed: {}", endpoint.user, e.message),
+            )
+        })
     }
 
     fn io(&self, e: std::io::Error) -> ImapError {
@@ -74,13 +88,23 @@ impl RawSession {
     fn read_line(&mut self) -> Result<String, ImapError> {
         let mut line = Vec::new();
         loop {
-            let n = self.stream.read_until(b'\n', &mut line).map_err(|e| self.io(e))?;
+            let n = self
+                .stream
+                .read_until(b'\n', &mut line)
+                .map_err(|e| self.io(e))?;
             if n == 0 {
-                return Err(self.io(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed")));
+                return Err(self.io(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "connection closed",
+                )));
             }
-            let Some(len) = literal_length(&line) else { break };
+            let Some(len) = literal_length(&line) else {
+                break;
+            };
             let mut literal = vec![0; len];
-            self.stream.read_exact(&mut literal).map_err(|e| self.io(e))?;
+            self.stream
+                .read_exact(&mut literal)
+                .map_err(|e| self.io(e))?;
             line.extend_from_slice(&literal);
         }
         Ok(String::from_utf8_lossy(&line).into_owned())
@@ -102,7 +126,11 @@ impl RawSession {
                 return if rest.to_ascii_uppercase().starts_with("OK") {
                     Ok(untagged)
                 } else {
-                    Err(ImapError::new(self.side, ErrorKind::Refused, rest.trim().to_string()))
+                    Err(ImapError::new(
+                        self.side,
+                        ErrorKind::Refused,
+                        rest.trim().to_string(),
+                    ))
                 };
             }
             untagged.push(line);
@@ -117,9 +145,14 @@ impl RawSession {
 
 /// `Some(n)` when a line ends with the literal marker `{n}`.
 fn literal_length(line: &[u8]) -> Option<usize> {
-    let text = std::str::from_utf8(line).ok()?.trim_end_matches(['\r', '\n']);
+    let text = std::str::from_utf8(line)
+        .ok()?
+        .trim_end_matches(['\r', '\n']);
     let open = text.strip_suffix('}')?.rfind('{')?;
-    text[open + 1..text.len() - 1].trim_end_matches('+').parse().ok()
+    text[open + 1..text.len() - 1]
+        .trim_end_matches('+')
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -128,7 +161,10 @@ mod tests {
 
     #[test]
     fn literal_markers_are_recognised() {
-        assert_eq!(literal_length(b"* 1 FILTERED (UID 5) ERRORS {12}\r\n"), Some(12));
+        assert_eq!(
+            literal_length(b"* 1 FILTERED (UID 5) ERRORS {12}\r\n"),
+            Some(12)
+        );
         assert_eq!(literal_length(b"* 1 FETCH (BODY[] {7+}\r\n"), Some(7));
         assert_eq!(literal_length(b"* OK done\r\n"), None);
     }

@@ -88,7 +88,13 @@ pub fn run(spec: &SyncSpec, state: &SyncState) -> (RunSummary, SyncState, Vec<St
 /// Asserts a clean run and returns it.
 pub fn run_ok(spec: &SyncSpec, state: &SyncState) -> (RunSummary, SyncState, Vec<String>) {
     let out = run(spec, state);
-    assert_eq!(out.0.exit_code, 0, "run failed: {:?}\nlog:\n{}", out.0, out.2.join("\n"));
+    assert_eq!(
+        out.0.exit_code,
+        0,
+        "run failed: {:?}\nlog:\n{}",
+        out.0,
+        out.2.join("\n")
+    );
     out
 }
 
