@@ -187,7 +187,14 @@ mod tests {
                 Ok::<u64, jsonrpsee::types::ErrorObjectOwned>(n * 2)
             })
             .unwrap();
-        let server = tokio::spawn(serve(module, server_read, server_write, notifier, outgoing, || {}));
+        let server = tokio::spawn(serve(
+            module,
+            server_read,
+            server_write,
+            notifier,
+            outgoing,
+            || {},
+        ));
 
         let (client_read, client_write) = tokio::io::split(client_io);
         let client = client(client_read, client_write);

@@ -306,7 +306,7 @@ fn delete_orphan_folders(
                 && !filter.excluded(&map_name(&f.raw, &ns2, ns1))
         })
         .collect();
-    doomed.sort_by(|a, b| b.raw.len().cmp(&a.raw.len()));
+    doomed.sort_by_key(|f| std::cmp::Reverse(f.raw.len()));
     let mut deleted = 0;
     for folder in doomed {
         if ctx.spec.actions.dry_run {
