@@ -5,6 +5,7 @@
 
 use super::context::RunContext;
 use super::flags::FlagSet;
+use crate::imap::raw::AppendItem;
 use crate::imap::session::{Connection, FullMessage, ImapError};
 use protocol::exit::ExitCode;
 use protocol::state::StateChange;
@@ -13,8 +14,6 @@ use std::sync::mpsc;
 /// Largest batch fetched at once (one bigger message still goes alone).
 const BATCH_BYTES: u64 = 2 * 1024 * 1024;
 const BATCH_MESSAGES: usize = 200;
-/// Map entries reported together.
-const MAPPED_FLUSH: usize = 50;
 
 /// What to copy: host1 UIDs with their sizes, in order.
 pub struct CopyRequest<'r> {
@@ -105,75 +104,134 @@ fn append_stage(
     rx: mpsc::Receiver<Vec<FullMessage>>,
 ) -> CopyOutcome {
     let mut outcome = CopyOutcome::default();
-    let mut pending: Vec<(u32, u32, String)> = Vec::new();
-    'batches: for batch in rx {
-        for message in batch {
-            if ctx.should_stop() {
-                break 'batches;
+    for batch in rx {
+        if ctx.should_stop() {
+            break;
+        }
+        let flags: Vec<Vec<String>> = batch
+            .iter()
+            .map(|m| append_flags(m, request.extra_flag))
+            .collect();
+        let items: Vec<AppendItem<'_>> = batch
+            .iter()
+            .zip(&flags)
+            .map(|(m, f)| AppendItem {
+                raw: &m.raw,
+                flags: f,
+                date: m.internal_date,
+            })
+            .collect();
+        let appended = match c2.append_batch(request.folder2, &items) {
+            Ok(uids) => (0..batch.len())
+                .map(|i| Some(uids.get(i).copied().unwrap_or(0)))
+                .collect(),
+            Err(err) if err.is_connection() => {
+                outcome.failure = Some(err);
+                break;
             }
-            let mut flags = FlagSet::from_names(&message.flags);
-            if let Some(extra) = request.extra_flag {
-                flags.insert(extra);
+            Err(_) if batch.len() > 1 => one_by_one(ctx, c2, request, &batch, &items),
+            Err(err) => {
+                report_refused(ctx, request, &batch[0], &err);
+                vec![None]
             }
+        };
+        let mut pairs = Vec::new();
+        for ((message, flags), uid2) in batch.iter().zip(&flags).zip(appended) {
+            let Some(uid2) = uid2 else { continue };
             let size = message.raw.len() as u64;
-            match c2.append(
-                request.folder2,
-                &message.raw,
-                &flags.names(),
-                message.internal_date,
-            ) {
-                Ok(uid2) => {
-                    let uid2 = uid2.unwrap_or(0);
-                    outcome.copied.push((message.uid, uid2));
-                    pending.push((message.uid, uid2, flags.render()));
-                    ctx.count(|c| {
-                        c.transferred += 1;
-                        c.bytes_transferred += size;
-                    });
-                    ctx.progress(|p| {
-                        p.messages_done += 1;
-                        p.bytes_done += size;
-                    });
-                    if pending.len() >= MAPPED_FLUSH {
-                        flush(ctx, request.folder1, &mut pending);
-                    }
-                }
-                Err(err) if err.is_connection() => {
-                    outcome.failure = Some(err);
-                    break 'batches;
-                }
-                Err(err) => {
-                    let class = if err.message.to_ascii_lowercase().contains("quota") {
-                        ExitCode::OverQuota
-                    } else {
-                        ExitCode::ErrAppend
-                    };
-                    ctx.error(
-                        class,
-                        format!(
-                            "- msg {}/{} {{{size}}} could not append to {}: {}",
-                            request.folder1, message.uid, request.folder2, err.message
-                        ),
-                    );
-                }
+            outcome.copied.push((message.uid, uid2));
+            if uid2 != 0 {
+                pairs.push((message.uid, uid2, FlagSet::from_names(flags).render()));
             }
+            ctx.count(|c| {
+                c.transferred += 1;
+                c.bytes_transferred += size;
+            });
+            ctx.progress(|p| {
+                p.messages_done += 1;
+                p.bytes_done += size;
+            });
+        }
+        if !pairs.is_empty() {
+            ctx.emit(vec![StateChange::Mapped {
+                folder1: request.folder1.to_string(),
+                pairs,
+            }]);
         }
     }
-    flush(ctx, request.folder1, &mut pending);
     outcome
 }
 
-fn flush(ctx: &RunContext<'_>, folder1: &str, pending: &mut Vec<(u32, u32, String)>) {
-    let pairs: Vec<_> = std::mem::take(pending)
-        .into_iter()
-        .filter(|(_, uid2, _)| *uid2 != 0)
-        .collect();
-    if !pairs.is_empty() {
-        ctx.emit(vec![StateChange::Mapped {
-            folder1: folder1.to_string(),
-            pairs,
-        }]);
+/// The flags a copy gets: host1's, plus the extra flag, minus what cannot be stored.
+fn append_flags(message: &FullMessage, extra: Option<&str>) -> Vec<String> {
+    let mut flags = FlagSet::from_names(&message.flags);
+    if let Some(extra) = extra {
+        flags.insert(extra);
     }
+    flags
+        .names()
+        .into_iter()
+        .filter(|f| is_storable_flag(f))
+        .collect()
+}
+
+/// A system flag or a keyword made of IMAP atom characters.
+fn is_storable_flag(flag: &str) -> bool {
+    let name = flag.strip_prefix('\\').unwrap_or(flag);
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b))
+}
+
+/// After a refused batch: append message by message, so one bad message costs only itself.
+fn one_by_one(
+    ctx: &RunContext<'_>,
+    c2: &mut Connection,
+    request: &CopyRequest<'_>,
+    batch: &[FullMessage],
+    items: &[AppendItem<'_>],
+) -> Vec<Option<u32>> {
+    let mut out = Vec::with_capacity(items.len());
+    for (message, item) in batch.iter().zip(items) {
+        if ctx.should_stop() {
+            break;
+        }
+        match c2.append_batch(request.folder2, std::slice::from_ref(item)) {
+            Ok(uids) => out.push(Some(uids.first().copied().unwrap_or(0))),
+            Err(err) if err.is_connection() => break,
+            Err(err) => {
+                report_refused(ctx, request, message, &err);
+                out.push(None);
+            }
+        }
+    }
+    out.resize(batch.len(), None);
+    out
+}
+
+fn report_refused(
+    ctx: &RunContext<'_>,
+    request: &CopyRequest<'_>,
+    message: &FullMessage,
+    err: &ImapError,
+) {
+    let class = if err.message.to_ascii_lowercase().contains("quota") {
+        ExitCode::OverQuota
+    } else {
+        ExitCode::ErrAppend
+    };
+    ctx.error(
+        class,
+        format!(
+            "- msg {}/{} {{{}}} could not append to {}: {}",
+            request.folder1,
+            message.uid,
+            message.raw.len(),
+            request.folder2,
+            err.message
+        ),
+    );
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use super::flags::{merge, FlagSet};
 use super::folders::decode;
 use super::matching::pair_by_signature;
 use super::signature::{self, Signature};
-use crate::imap::raw::{quote, RawSession};
 use crate::imap::session::{Connection, ErrorKind, ImapError};
 use protocol::exit::ExitCode;
 use protocol::state::{FolderState, FolderStatus, Pair, StateChange};
@@ -103,14 +102,14 @@ pub fn sync_folder(
         ));
     }
     c1.select(&job.raw1)?;
-    let sizes1 = c1.list_sizes()?;
+    let sizes1 = c1.list_sizes(1)?;
     let selected1 = match search_criteria(ctx) {
         Some(criteria) => c1.uid_search(&criteria)?,
         None => sizes1.iter().map(|(uid, _)| *uid).collect(),
     };
     let sizes2 = if exists2 {
         c2.select(&job.raw2)?;
-        c2.list_sizes()?
+        c2.list_sizes(1)?
     } else {
         Vec::new()
     };
@@ -596,13 +595,10 @@ impl Pass<'_, '_> {
         self.ctx.info(format!(
             "Host2: Running FILTER SIEVE DELIVERY UID {set} with EXPUNGE on {folder}"
         ));
-        let filtered = RawSession::open(&self.ctx.spec.host2, c2.side()).and_then(|mut raw| {
-            raw.command(&format!("SELECT {}", quote(folder)))?;
-            raw.command(&format!("FILTER SIEVE DELIVERY UID {set}"))?;
-            raw.command("EXPUNGE")?;
-            raw.logout();
-            Ok(())
-        });
+        c2.select(folder)?;
+        let filtered = c2
+            .raw_command(&format!("FILTER SIEVE DELIVERY UID {set}"))
+            .and_then(|()| c2.expunge());
         match filtered {
             Err(e) if e.kind == ErrorKind::Refused => {
                 self.ctx.error(

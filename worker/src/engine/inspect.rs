@@ -88,7 +88,7 @@ fn measure(conn: &mut Connection, raw: &str, exists: bool) -> Result<FolderSize,
     };
     if exists {
         conn.examine(raw)?;
-        let sizes = conn.list_sizes()?;
+        let sizes = conn.list_sizes(1)?;
         size.messages = sizes.len() as u64;
         size.bytes = sizes.iter().map(|(_, s)| u64::from(*s)).sum();
     }

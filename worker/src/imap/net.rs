@@ -7,45 +7,61 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A plain or TLS-wrapped TCP stream.
-pub enum Stream {
+/// The socket underneath, plain or TLS-wrapped.
+enum Transport {
     Plain(TcpStream),
     Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
 }
 
+/// A plain or TLS stream with shared ownership: the `imap` crate's session and the engine's
+/// own bulk path ([`super::raw`]) take turns on the same connection, never at the same time
+/// (each command completes before the next starts, so no buffered bytes are lost).
+#[derive(Clone)]
+pub struct Stream(Arc<Mutex<Transport>>);
+
+impl Stream {
+    pub fn plain(tcp: TcpStream) -> Self {
+        Stream(Arc::new(Mutex::new(Transport::Plain(tcp))))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Transport> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
+        match &mut *self.lock() {
+            Transport::Plain(s) => s.read(buf),
+            Transport::Tls(s) => s.read(buf),
         }
     }
 }
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
+        match &mut *self.lock() {
+            Transport::Plain(s) => s.write(buf),
+            Transport::Tls(s) => s.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
+        match &mut *self.lock() {
+            Transport::Plain(s) => s.flush(),
+            Transport::Tls(s) => s.flush(),
         }
     }
 }
 
 impl std::fmt::Debug for Stream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Stream::Plain(_) => "Stream::Plain",
-            Stream::Tls(_) => "Stream::Tls",
+        f.write_str(match &*self.lock() {
+            Transport::Plain(_) => "Stream::Plain",
+            Transport::Tls(_) => "Stream::Tls",
         })
     }
 }
@@ -116,7 +132,9 @@ pub fn start_tls(tcp: TcpStream, host: &str, verify: bool) -> Result<Stream, Net
     while stream.conn.is_handshaking() {
         stream.conn.complete_io(&mut stream.sock).map_err(fail)?;
     }
-    Ok(Stream::Tls(Box::new(stream)))
+    Ok(Stream(Arc::new(Mutex::new(Transport::Tls(Box::new(
+        stream,
+    ))))))
 }
 
 fn tls_config(verify: bool) -> Arc<ClientConfig> {

@@ -1,19 +1,32 @@
-//! A minimal line-level IMAP session for the one command the `imap` crate cannot handle:
-//! `FILTER SIEVE`, whose untagged replies it fails to parse. It logs in like [`super::session`]
-//! and reads replies up to the tagged status, skipping literals.
+//! The engine's own line-level IMAP path on a connection the `imap` crate has logged in: bulk
+//! `UID FETCH` that reads literals straight into message buffers (the crate re-parses the
+//! whole response on every line), `MULTIAPPEND` with `LITERAL+` (the crate sends one message
+//! per round trip), and commands whose replies the crate cannot parse (`FILTER SIEVE`).
+//! Tags use their own prefix, so they never collide with the crate's.
 
-use super::net::{self, Stream};
-use super::session::{ErrorKind, ImapError, Side};
-use base64::Engine;
-use protocol::spec::{Endpoint, Security};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::time::Duration;
+use super::net::Stream;
+use chrono::{DateTime, FixedOffset};
+use std::io::{self, BufRead, BufReader, Write};
 
-/// A logged-in raw session.
-pub struct RawSession {
-    stream: BufReader<Stream>,
-    side: Side,
-    tag: u32,
+/// A command failure: the connection broke, or the server said NO/BAD.
+#[derive(Debug, thiserror::Error)]
+pub enum RawError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("{0}")]
+    Refused(String),
+    #[error("unexpected reply: {0}")]
+    Protocol(String),
+}
+
+/// One lexical element of a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    Open,
+    Close,
+    Atom(String),
+    Quoted(String),
+    Literal(Vec<u8>),
 }
 
 /// An IMAP quoted string.
@@ -21,151 +34,373 @@ pub fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-impl RawSession {
-    /// Connects and logs in on `endpoint`.
-    pub fn open(endpoint: &Endpoint, side: Side) -> Result<Self, ImapError> {
-        let timeout = Duration::from_secs(u64::from(endpoint.timeout_secs.max(1)));
-        let fail = |kind, e: String| ImapError::new(side, kind, e);
-        let tcp = net::connect_tcp(&endpoint.host, endpoint.port, timeout)
-            .map_err(|e| fail(ErrorKind::Unreachable, e.to_string()))?;
-        let (stream, greeted) = match endpoint.security {
-            Security::Plain => (Stream::Plain(tcp), false),
-            Security::Tls => (
-                net::start_tls(tcp, &endpoint.host, endpoint.verify_tls)
-                    .map_err(|e| fail(ErrorKind::Tls, e.to_string()))?,
-                false,
-            ),
-            Security::Starttls => {
-                let tcp = super::starttls::negotiate(tcp)
-                    .map_err(|e| fail(ErrorKind::Tls, e.to_string()))?;
-                (
-                    net::start_tls(tcp, &endpoint.host, endpoint.verify_tls)
-                        .map_err(|e| fail(ErrorKind::Tls, e.to_string()))?,
-                    true,
-                )
-            }
-        };
-        let mut session = RawSession {
-            stream: BufReader::new(stream),
-            side,
-            tag: 0,
-        };
-        if !greeted {
-            session.read_line()?;
-        }
-        session.login(endpoint)?;
-        Ok(session)
+/// One message to append.
+pub struct AppendItem<'a> {
+    pub raw: &'a [u8],
+    pub flags: &'a [String],
+    pub date: Option<DateTime<FixedOffset>>,
+}
+
+/// What a bulk FETCH returned for one message.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FetchItem {
+    pub uid: u32,
+    pub size: Option<u32>,
+    pub flags: Vec<String>,
+    pub internal_date: Option<String>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// The raw command channel of one connection.
+pub struct RawChannel {
+    stream: Stream,
+    tag: u32,
+}
+
+impl RawChannel {
+    pub fn new(stream: Stream) -> Self {
+        RawChannel { stream, tag: 0 }
     }
 
-    fn login(&mut self, endpoint: &Endpoint) -> Result<(), ImapError> {
-        let password = endpoint.password.expose();
-        let result = match &endpoint.auth_user {
-            Some(auth_user) => {
-                let plain = format!("{}\0{auth_user}\0{password}", endpoint.user);
-                let encoded = base64::engine::general_purpose::STANDARD.encode(plain);
-                self.command(&format!("AUTHENTICATE PLAIN {encoded}"))
-            }
-            None => self.command(&format!(
-                "LOGIN {} {}",
-                quote(&endpoint.user),
-                quote(password)
-            )),
-        };
-        result.map(drop).map_err(|e| {
-            ImapError::new(
-                self.side,
-                ErrorKind::BadCredentials,
-                format!("login as {} failed: {}", endpoint.user, e.message),
-            )
-        })
-    }
-
-    fn io(&self, e: std::io::Error) -> ImapError {
-        ImapError::new(self.side, ErrorKind::ConnectionLost, e.to_string())
-    }
-
-    /// Reads one response line, appending any literal it announces.
-    fn read_line(&mut self) -> Result<String, ImapError> {
-        let mut line = Vec::new();
-        loop {
-            let n = self
-                .stream
-                .read_until(b'\n', &mut line)
-                .map_err(|e| self.io(e))?;
-            if n == 0 {
-                return Err(self.io(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "connection closed",
-                )));
-            }
-            let Some(len) = literal_length(&line) else {
-                break;
-            };
-            let mut literal = vec![0; len];
-            self.stream
-                .read_exact(&mut literal)
-                .map_err(|e| self.io(e))?;
-            line.extend_from_slice(&literal);
-        }
-        Ok(String::from_utf8_lossy(&line).into_owned())
-    }
-
-    /// Sends a command and waits for its tagged reply; `NO`/`BAD` become errors.
-    pub fn command(&mut self, command: &str) -> Result<Vec<String>, ImapError> {
+    fn next_tag(&mut self) -> String {
         self.tag += 1;
-        let tag = format!("r{}", self.tag);
-        let stream = self.stream.get_mut();
-        stream
-            .write_all(format!("{tag} {command}\r\n").as_bytes())
-            .and_then(|_| stream.flush())
-            .map_err(|e| self.io(e))?;
-        let mut untagged = Vec::new();
+        format!("z{}", self.tag)
+    }
+
+    /// Sends `command` and returns the untagged responses as token lists.
+    pub fn command(&mut self, command: &str) -> Result<Vec<Vec<Token>>, RawError> {
+        let tag = self.next_tag();
+        self.stream
+            .write_all(format!("{tag} {command}\r\n").as_bytes())?;
+        self.stream.flush()?;
+        self.read_until_tagged(&tag)
+    }
+
+    fn read_until_tagged(&mut self, tag: &str) -> Result<Vec<Vec<Token>>, RawError> {
+        let mut reader = BufReader::with_capacity(64 * 1024, &mut self.stream);
+        let mut responses = Vec::new();
         loop {
-            let line = self.read_line()?;
-            if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
-                return if rest.to_ascii_uppercase().starts_with("OK") {
-                    Ok(untagged)
-                } else {
-                    Err(ImapError::new(
-                        self.side,
-                        ErrorKind::Refused,
-                        rest.trim().to_string(),
-                    ))
+            let tokens = read_response(&mut reader)?;
+            match tokens.first() {
+                Some(Token::Atom(t)) if t == tag => {
+                    return match tokens.get(1) {
+                        Some(Token::Atom(s)) if s.eq_ignore_ascii_case("OK") => Ok(responses),
+                        _ => Err(RawError::Refused(describe(&tokens[1..]))),
+                    };
+                }
+                Some(Token::Atom(t)) if t == "+" => {
+                    return Err(RawError::Protocol("unexpected continuation request".into()));
+                }
+                _ => responses.push(tokens),
+            }
+        }
+    }
+
+    /// `UID FETCH <set> <items>` parsed into one item per message (in server order).
+    pub fn uid_fetch(&mut self, set: &str, items: &str) -> Result<Vec<FetchItem>, RawError> {
+        let responses = self.command(&format!("UID FETCH {set} {items}"))?;
+        Ok(responses.into_iter().filter_map(fetch_item).collect())
+    }
+
+    /// Appends `items` to `folder` in one command (MULTIAPPEND) when `multi`, with
+    /// non-synchronising literals when `literal_plus`. Returns the APPENDUID UIDs, in order,
+    /// or an empty list when the server reports none.
+    pub fn append(
+        &mut self,
+        folder: &str,
+        items: &[AppendItem<'_>],
+        literal_plus: bool,
+    ) -> Result<Vec<u32>, RawError> {
+        let tag = self.next_tag();
+        let mut head = format!("{tag} APPEND {}", quote(folder));
+        let mut out = io::BufWriter::with_capacity(256 * 1024, self.stream.clone());
+        for item in items {
+            head.push_str(&format!(" ({})", item.flags.join(" ")));
+            if let Some(date) = item.date {
+                head.push_str(&format!(" \"{}\"", date.format("%d-%b-%Y %H:%M:%S %z")));
+            }
+            let plus = if literal_plus { "+" } else { "" };
+            head.push_str(&format!(" {{{}{plus}}}\r\n", item.raw.len()));
+            out.write_all(head.as_bytes())?;
+            head.clear();
+            if !literal_plus {
+                out.flush()?;
+                self.expect_continuation(&tag)?;
+            }
+            out.write_all(item.raw)?;
+        }
+        out.write_all(b"\r\n")?;
+        out.flush()?;
+        drop(out);
+        let mut reader = BufReader::new(&mut self.stream);
+        loop {
+            let tokens = read_response(&mut reader)?;
+            if matches!(tokens.first(), Some(Token::Atom(t)) if *t == tag) {
+                return match tokens.get(1) {
+                    Some(Token::Atom(s)) if s.eq_ignore_ascii_case("OK") => {
+                        Ok(appenduid(&tokens).unwrap_or_default())
+                    }
+                    _ => Err(RawError::Refused(describe(&tokens[1..]))),
                 };
             }
-            untagged.push(line);
         }
     }
 
-    /// Ends the session; errors no longer matter.
-    pub fn logout(mut self) {
-        let _ = self.command("LOGOUT");
+    fn expect_continuation(&mut self, tag: &str) -> Result<(), RawError> {
+        let mut reader = BufReader::with_capacity(1, &mut self.stream);
+        loop {
+            let tokens = read_response(&mut reader)?;
+            match tokens.first() {
+                Some(Token::Atom(t)) if t == "+" => return Ok(()),
+                Some(Token::Atom(t)) if t == tag => {
+                    return Err(RawError::Refused(describe(&tokens[1..])));
+                }
+                _ => {}
+            }
+        }
     }
 }
 
-/// `Some(n)` when a line ends with the literal marker `{n}`.
-fn literal_length(line: &[u8]) -> Option<usize> {
-    let text = std::str::from_utf8(line)
-        .ok()?
-        .trim_end_matches(['\r', '\n']);
-    let open = text.strip_suffix('}')?.rfind('{')?;
-    text[open + 1..text.len() - 1]
-        .trim_end_matches('+')
-        .parse()
-        .ok()
+/// Reads one response: a line plus any literals it announces, as tokens.
+pub fn read_response<R: BufRead>(reader: &mut R) -> Result<Vec<Token>, RawError> {
+    let mut tokens = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Err(RawError::Io(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed by the server",
+            )));
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        match tokenize(text, &mut tokens) {
+            Some(len) => {
+                let mut literal = vec![0; len];
+                reader.read_exact(&mut literal)?;
+                tokens.push(Token::Literal(literal));
+            }
+            None => return Ok(tokens),
+        }
+    }
+}
+
+/// Appends the tokens of `line`; returns the length of a literal announced at its end.
+fn tokenize(line: &[u8], out: &mut Vec<Token>) -> Option<usize> {
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b' ' => i += 1,
+            b'(' => {
+                out.push(Token::Open);
+                i += 1;
+            }
+            b')' => {
+                out.push(Token::Close);
+                i += 1;
+            }
+            b'"' => {
+                let mut value = Vec::new();
+                i += 1;
+                while i < line.len() && line[i] != b'"' {
+                    if line[i] == b'\\' && i + 1 < line.len() {
+                        i += 1;
+                    }
+                    value.push(line[i]);
+                    i += 1;
+                }
+                i += 1;
+                out.push(Token::Quoted(String::from_utf8_lossy(&value).into_owned()));
+            }
+            b'{' => {
+                let close = line[i..].iter().position(|b| *b == b'}')? + i;
+                let digits = std::str::from_utf8(&line[i + 1..close]).ok()?;
+                let len = digits.trim_end_matches('+').parse().ok();
+                if close + 1 == line.len() {
+                    return len;
+                }
+                out.push(Token::Atom(
+                    String::from_utf8_lossy(&line[i..=close]).into_owned(),
+                ));
+                i = close + 1;
+            }
+            _ => {
+                let start = i;
+                let mut depth = 0;
+                while i < line.len() {
+                    match line[i] {
+                        b'[' => depth += 1,
+                        b']' => depth -= 1,
+                        b' ' | b'(' | b')' if depth == 0 => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                out.push(Token::Atom(
+                    String::from_utf8_lossy(&line[start..i]).into_owned(),
+                ));
+            }
+        }
+    }
+    None
+}
+
+fn describe(tokens: &[Token]) -> String {
+    tokens
+        .iter()
+        .map(|t| match t {
+            Token::Open => "(".to_string(),
+            Token::Close => ")".to_string(),
+            Token::Atom(a) => a.clone(),
+            Token::Quoted(q) => q.clone(),
+            Token::Literal(l) => format!("{{{}}}", l.len()),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The UIDs of `[APPENDUID <validity> <set>]` in a tagged OK, expanded in order.
+fn appenduid(tokens: &[Token]) -> Option<Vec<u32>> {
+    let code = tokens.iter().find_map(|t| match t {
+        Token::Atom(a) if a.to_ascii_uppercase().starts_with("[APPENDUID ") => Some(a),
+        _ => None,
+    })?;
+    let set = code.trim_end_matches(']').split_whitespace().nth(2)?;
+    let mut uids = Vec::new();
+    for part in set.split(',') {
+        match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+                uids.extend(a.min(b)..=a.max(b));
+            }
+            None => uids.push(part.parse().ok()?),
+        }
+    }
+    Some(uids)
+}
+
+/// Interprets `* n FETCH (...)`; other responses give `None`.
+fn fetch_item(tokens: Vec<Token>) -> Option<FetchItem> {
+    let mut iter = tokens.into_iter();
+    if iter.next()? != Token::Atom("*".into()) {
+        return None;
+    }
+    iter.next()?;
+    match iter.next()? {
+        Token::Atom(a) if a.eq_ignore_ascii_case("FETCH") => {}
+        _ => return None,
+    }
+    if iter.next()? != Token::Open {
+        return None;
+    }
+    let mut item = FetchItem::default();
+    while let Some(token) = iter.next() {
+        let Token::Atom(key) = token else { break };
+        let key = key.to_ascii_uppercase();
+        match key.as_str() {
+            "UID" => item.uid = atom_number(iter.next())?,
+            "RFC822.SIZE" => item.size = Some(atom_number(iter.next())?),
+            "FLAGS" => item.flags = list_atoms(&mut iter),
+            "INTERNALDATE" => {
+                if let Some(Token::Quoted(q)) = iter.next() {
+                    item.internal_date = Some(q);
+                }
+            }
+            k if k.starts_with("BODY[") || k.starts_with("RFC822") => {
+                item.body = match iter.next() {
+                    Some(Token::Literal(bytes)) => Some(bytes),
+                    Some(Token::Quoted(q)) => Some(q.into_bytes()),
+                    _ => None,
+                };
+            }
+            _ => skip_value(&mut iter),
+        }
+    }
+    (item.uid != 0).then_some(item)
+}
+
+fn atom_number(token: Option<Token>) -> Option<u32> {
+    match token? {
+        Token::Atom(a) => a.parse().ok(),
+        _ => None,
+    }
+}
+
+fn list_atoms(iter: &mut impl Iterator<Item = Token>) -> Vec<String> {
+    let mut out = Vec::new();
+    if iter.next() != Some(Token::Open) {
+        return out;
+    }
+    for token in iter.by_ref() {
+        match token {
+            Token::Close => break,
+            Token::Atom(a) => out.push(a),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn skip_value(iter: &mut impl Iterator<Item = Token>) {
+    let mut depth = 0usize;
+    for token in iter.by_ref() {
+        match token {
+            Token::Open => depth += 1,
+            Token::Close if depth <= 1 => return,
+            Token::Close => depth -= 1,
+            _ if depth == 0 => return,
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::literal_length;
+    use super::*;
+
+    fn response(bytes: &[u8]) -> Vec<Token> {
+        read_response(&mut io::Cursor::new(bytes.to_vec())).unwrap()
+    }
 
     #[test]
-    fn literal_markers_are_recognised() {
-        assert_eq!(
-            literal_length(b"* 1 FILTERED (UID 5) ERRORS {12}\r\n"),
-            Some(12)
+    fn fetch_responses_with_literals_are_parsed() {
+        let tokens = response(
+            b"* 3 FETCH (UID 17 FLAGS (\\Seen $Forwarded) INTERNALDATE \"01-Jan-2020 10:00:00 +0100\" RFC822.SIZE 12 BODY[] {12}\r\nHello\r\nWorld)\r\n",
         );
-        assert_eq!(literal_length(b"* 1 FETCH (BODY[] {7+}\r\n"), Some(7));
-        assert_eq!(literal_length(b"* OK done\r\n"), None);
+        let item = fetch_item(tokens).unwrap();
+        assert_eq!(item.uid, 17);
+        assert_eq!(item.size, Some(12));
+        assert_eq!(item.flags, ["\\Seen", "$Forwarded"]);
+        assert_eq!(
+            item.internal_date.as_deref(),
+            Some("01-Jan-2020 10:00:00 +0100")
+        );
+        assert_eq!(item.body.as_deref(), Some(&b"Hello\r\nWorld"[..]));
+    }
+
+    #[test]
+    fn bracketed_sections_and_unknown_items_are_skipped() {
+        let tokens = response(
+            b"* 1 FETCH (MODSEQ (12) BODY[HEADER.FIELDS (MESSAGE-ID)] {4}\r\nab\r\n UID 5)\r\n",
+        );
+        let item = fetch_item(tokens).unwrap();
+        assert_eq!(item.uid, 5);
+        assert_eq!(item.body.as_deref(), Some(&b"ab\r\n"[..]));
+        assert_eq!(fetch_item(response(b"* 4 EXISTS\r\n")), None);
+    }
+
+    #[test]
+    fn appenduid_sets_expand_in_order() {
+        let tokens = response(b"z1 OK [APPENDUID 1700 5:7,9] Append completed.\r\n");
+        assert_eq!(appenduid(&tokens), Some(vec![5, 6, 7, 9]));
+        let tokens = response(b"z1 OK Append completed.\r\n");
+        assert_eq!(appenduid(&tokens), None);
+    }
+
+    #[test]
+    fn quoted_strings_unescape() {
+        let tokens = response(b"* LIST () \"/\" \"a \\\"b\\\" \\\\c\"\r\n");
+        assert_eq!(tokens.last(), Some(&Token::Quoted("a \"b\" \\c".into())));
     }
 }

@@ -2,10 +2,10 @@
 //! way imapsync reports them (connection, TLS, authentication, per-command failures).
 
 use super::net::{self, AbortHandle, NetError, Stream};
+use super::raw::{AppendItem, FetchItem, RawChannel, RawError};
 use super::uidset;
 use chrono::{DateTime, FixedOffset};
-use imap::types::Flag;
-use imap_proto::types::{Capability, NameAttribute, UidSetMember};
+use imap_proto::types::{Capability, NameAttribute};
 use protocol::rpc::LoginErrorKind;
 use protocol::spec::{Endpoint, Security};
 use protocol::state::FolderStatus;
@@ -133,6 +133,7 @@ pub struct FullMessage {
 /// A logged-in connection.
 pub struct Connection {
     session: imap::Session<Stream>,
+    raw: RawChannel,
     side: Side,
     capabilities: HashSet<String>,
     abort: AbortHandle,
@@ -161,18 +162,22 @@ impl Connection {
             .map_err(|e| net_error(side, e))?;
         let abort = net::abort_handle(&tcp)
             .map_err(|e| ImapError::new(side, ErrorKind::Unreachable, e.to_string()))?;
-        let client = match endpoint.security {
+        let (client, stream) = match endpoint.security {
             Security::Tls => {
                 let stream = net::start_tls(tcp, &endpoint.host, endpoint.verify_tls)
                     .map_err(|e| net_error(side, e))?;
-                greeted(imap::Client::new(stream), side)?
+                (greeted(imap::Client::new(stream.clone()), side)?, stream)
             }
-            Security::Plain => greeted(imap::Client::new(Stream::Plain(tcp)), side)?,
+            Security::Plain => {
+                let stream = Stream::plain(tcp);
+                (greeted(imap::Client::new(stream.clone()), side)?, stream)
+            }
             Security::Starttls => starttls(tcp, endpoint, side)?,
         };
         let session = login(client, endpoint, side)?;
         let mut conn = Connection {
             session,
+            raw: RawChannel::new(stream),
             side,
             capabilities: HashSet::new(),
             abort,
@@ -319,55 +324,77 @@ impl Connection {
         Ok(uids)
     }
 
+    fn raw_err(&self, err: RawError, doing: &str) -> ImapError {
+        let kind = match err {
+            RawError::Io(_) => ErrorKind::ConnectionLost,
+            RawError::Refused(_) => ErrorKind::Refused,
+            RawError::Protocol(_) => ErrorKind::Protocol,
+        };
+        ImapError::new(self.side, kind, format!("{doing}: {err}"))
+    }
+
+    /// `UID FETCH` on the bulk path, in chunks of `chunk` UIDs.
+    fn raw_fetch(
+        &mut self,
+        uids: &[u32],
+        chunk: usize,
+        items: &str,
+        doing: &str,
+    ) -> Result<Vec<FetchItem>, ImapError> {
+        let mut out = Vec::with_capacity(uids.len());
+        for part in uids.chunks(chunk) {
+            let fetched = self
+                .raw
+                .uid_fetch(&uidset::format(part), items)
+                .map_err(|e| self.raw_err(e, doing))?;
+            out.extend(fetched);
+        }
+        Ok(out)
+    }
+
     /// FLAGS, INTERNALDATE, size and optionally the identification headers of `uids`.
     pub fn fetch_meta(
         &mut self,
         uids: &[u32],
         headers: bool,
     ) -> Result<Vec<MessageMeta>, ImapError> {
-        let query = if headers {
+        let items = if headers {
             "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID RECEIVED)])"
         } else {
             "(UID FLAGS INTERNALDATE RFC822.SIZE)"
         };
-        let mut out = Vec::with_capacity(uids.len());
-        for chunk in uids.chunks(500) {
-            let set = uidset::format(chunk);
-            let fetches = self
-                .session
-                .uid_fetch(&set, query)
-                .map_err(|e| self.err(e, "UID FETCH (meta)"))?;
-            for f in fetches.iter() {
-                let Some(uid) = f.uid else { continue };
-                out.push(MessageMeta {
-                    uid,
-                    size: f.size.unwrap_or(0),
-                    flags: flag_names(f.flags()),
-                    internal_date: f.internal_date(),
-                    header: if headers {
-                        Some(f.header().unwrap_or_default().to_vec())
-                    } else {
-                        None
-                    },
-                });
-            }
-            self.drain();
-        }
-        Ok(out)
+        let fetched = self.raw_fetch(uids, 1000, items, "UID FETCH (meta)")?;
+        Ok(fetched
+            .into_iter()
+            .map(|f| MessageMeta {
+                uid: f.uid,
+                size: f.size.unwrap_or(0),
+                flags: f.flags,
+                internal_date: f.internal_date.as_deref().and_then(parse_internal_date),
+                header: if headers {
+                    Some(f.body.unwrap_or_default())
+                } else {
+                    None
+                },
+            })
+            .collect())
     }
 
-    /// UID and size of every message in the selected folder.
-    pub fn list_sizes(&mut self) -> Result<Vec<(u32, u32)>, ImapError> {
-        let fetches = match self.session.uid_fetch("1:*", "(UID RFC822.SIZE)") {
+    /// UID and size of every message in the selected folder from `first_uid` on.
+    pub fn list_sizes(&mut self, first_uid: u32) -> Result<Vec<(u32, u32)>, ImapError> {
+        let fetched = match self
+            .raw
+            .uid_fetch(&format!("{}:*", first_uid.max(1)), "(UID RFC822.SIZE)")
+        {
             Ok(f) => f,
-            Err(imap::Error::No(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(self.err(e, "UID FETCH (RFC822.SIZE)")),
+            Err(RawError::Refused(_)) => Vec::new(),
+            Err(e) => return Err(self.raw_err(e, "UID FETCH (RFC822.SIZE)")),
         };
-        let mut out: Vec<(u32, u32)> = fetches
-            .iter()
-            .filter_map(|f| f.uid.map(|uid| (uid, f.size.unwrap_or(0))))
+        let mut out: Vec<(u32, u32)> = fetched
+            .into_iter()
+            .filter(|f| f.uid >= first_uid)
+            .map(|f| (f.uid, f.size.unwrap_or(0)))
             .collect();
-        self.drain();
         out.sort_unstable();
         out.dedup_by_key(|(uid, _)| *uid);
         Ok(out)
@@ -375,20 +402,11 @@ impl Connection {
 
     /// Whole header blocks of `uids` (signature fallback for messages without Message-Id).
     pub fn fetch_headers(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
-        let mut out = Vec::with_capacity(uids.len());
-        for chunk in uids.chunks(200) {
-            let fetches = self
-                .session
-                .uid_fetch(uidset::format(chunk), "(UID BODY.PEEK[HEADER])")
-                .map_err(|e| self.err(e, "UID FETCH (HEADER)"))?;
-            out.extend(
-                fetches
-                    .iter()
-                    .filter_map(|f| Some((f.uid?, f.header().unwrap_or_default().to_vec()))),
-            );
-            self.drain();
-        }
-        Ok(out)
+        let fetched = self.raw_fetch(uids, 500, "(UID BODY.PEEK[HEADER])", "UID FETCH (HEADER)")?;
+        Ok(fetched
+            .into_iter()
+            .map(|f| (f.uid, f.body.unwrap_or_default()))
+            .collect())
     }
 
     /// Flags of messages changed since `modseq` (CONDSTORE), or of all `uids` without it.
@@ -397,78 +415,67 @@ impl Connection {
         uids: &[u32],
         since_modseq: Option<u64>,
     ) -> Result<Vec<(u32, Vec<String>)>, ImapError> {
-        let mut out = Vec::new();
-        let query = match since_modseq {
+        let items = match since_modseq {
             Some(m) if self.has_capability("CONDSTORE") => {
                 format!("(UID FLAGS) (CHANGEDSINCE {m})")
             }
             _ => "(UID FLAGS)".to_string(),
         };
-        for chunk in uids.chunks(2000) {
-            let set = uidset::format(chunk);
-            let fetches = self
-                .session
-                .uid_fetch(&set, &query)
-                .map_err(|e| self.err(e, "UID FETCH (FLAGS)"))?;
-            out.extend(
-                fetches
-                    .iter()
-                    .filter_map(|f| f.uid.map(|uid| (uid, flag_names(f.flags())))),
-            );
-            self.drain();
-        }
-        Ok(out)
+        let fetched = self.raw_fetch(uids, 5000, &items, "UID FETCH (FLAGS)")?;
+        Ok(fetched.into_iter().map(|f| (f.uid, f.flags)).collect())
     }
 
-    /// Whole messages, in one round trip.
+    /// Whole messages, in one round trip, bodies read straight into their buffers.
     pub fn fetch_full(&mut self, uids: &[u32]) -> Result<Vec<FullMessage>, ImapError> {
-        let set = uidset::format(uids);
-        let fetches = self
-            .session
-            .uid_fetch(&set, "(UID FLAGS INTERNALDATE BODY.PEEK[])")
-            .map_err(|e| self.err(e, "UID FETCH (BODY)"))?;
-        let out = fetches
-            .iter()
+        let fetched = self.raw_fetch(
+            uids,
+            uids.len().max(1),
+            "(UID FLAGS INTERNALDATE BODY.PEEK[])",
+            "UID FETCH (BODY)",
+        )?;
+        Ok(fetched
+            .into_iter()
             .filter_map(|f| {
                 Some(FullMessage {
-                    uid: f.uid?,
-                    flags: flag_names(f.flags()),
-                    internal_date: f.internal_date(),
-                    raw: f.body()?.to_vec(),
+                    uid: f.uid,
+                    internal_date: f.internal_date.as_deref().and_then(parse_internal_date),
+                    flags: f.flags,
+                    raw: f.body?,
                 })
             })
-            .collect();
-        self.drain();
-        Ok(out)
+            .collect())
     }
 
-    /// Appends a message; returns its UID on this server when it reports one (UIDPLUS).
-    pub fn append(
+    /// Appends messages in one command where the server allows (MULTIAPPEND, LITERAL+).
+    /// Returns the new UIDs in order when the server reports them (UIDPLUS), else an empty
+    /// list. All or nothing: on an error no message of the batch was appended.
+    pub fn append_batch(
         &mut self,
         folder: &str,
-        raw: &[u8],
-        flags: &[String],
-        date: Option<DateTime<FixedOffset>>,
-    ) -> Result<Option<u32>, ImapError> {
-        let quoted = quote_inner(folder);
-        let flags: Vec<Flag<'_>> = flags
-            .iter()
-            .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
-            .map(|f| Flag::from(f.as_str()))
-            .collect();
-        let mut cmd = self.session.append(&quoted, raw);
-        cmd.flags(flags);
-        if let Some(date) = date {
-            cmd.internal_date(date);
+        messages: &[AppendItem<'_>],
+    ) -> Result<Vec<u32>, ImapError> {
+        if messages.is_empty() {
+            return Ok(Vec::new());
         }
-        let appended = cmd
-            .finish()
-            .map_err(|e| ImapError::from_imap(self.side, e, &format!("APPEND {folder}")))?;
-        Ok(appended.uids.and_then(|u| match u.first() {
-            Some(UidSetMember::Uid(uid)) => Some(*uid),
-            Some(UidSetMember::UidRange(r)) => Some(*r.start()),
-            None => None,
-        }))
+        let literal_plus = self.has_capability("LITERAL+");
+        if messages.len() > 1 && !self.has_capability("MULTIAPPEND") {
+            let mut uids = Vec::new();
+            for message in messages {
+                uids.extend(self.append_batch(folder, std::slice::from_ref(message))?);
+            }
+            return Ok(uids);
+        }
+        self.raw
+            .append(folder, messages, literal_plus)
+            .map_err(|e| self.raw_err(e, &format!("APPEND {folder}")))
+    }
+
+    /// Runs a command the `imap` crate cannot parse the reply of; the reply is ignored.
+    pub fn raw_command(&mut self, command: &str) -> Result<(), ImapError> {
+        self.raw
+            .command(command)
+            .map(drop)
+            .map_err(|e| self.raw_err(e, command))
     }
 
     /// Adds or removes flags on messages of the selected folder.
@@ -502,6 +509,13 @@ impl Connection {
             result.map_err(|e| self.err(e, "EXPUNGE"))?;
             self.drain();
         }
+        Ok(())
+    }
+
+    /// Removes every `\\Deleted` message of the selected folder.
+    pub fn expunge(&mut self) -> Result<(), ImapError> {
+        self.session.expunge().map_err(|e| self.err(e, "EXPUNGE"))?;
+        self.drain();
         Ok(())
     }
 
@@ -567,7 +581,7 @@ fn starttls(
     tcp: std::net::TcpStream,
     endpoint: &Endpoint,
     side: Side,
-) -> Result<imap::Client<Stream>, ImapError> {
+) -> Result<(imap::Client<Stream>, Stream), ImapError> {
     let tcp = super::starttls::negotiate(tcp).map_err(|e| {
         let kind = match e {
             super::starttls::StarttlsError::NotOffered => ErrorKind::StarttlsNotOffered,
@@ -582,9 +596,9 @@ fn starttls(
     })?;
     let stream =
         net::start_tls(tcp, &endpoint.host, endpoint.verify_tls).map_err(|e| net_error(side, e))?;
-    let mut client = imap::Client::new(stream);
+    let mut client = imap::Client::new(stream.clone());
     client.greeting_read = true;
-    Ok(client)
+    Ok((client, stream))
 }
 
 fn login(
@@ -656,18 +670,9 @@ fn special_use(attr: &NameAttribute<'_>) -> Option<&'static str> {
     }
 }
 
-/// Flag names as IMAP spells them, without `\Recent` (never settable).
-pub fn flag_names(flags: &[Flag<'_>]) -> Vec<String> {
-    flags
-        .iter()
-        .filter(|f| !matches!(f, Flag::Recent))
-        .map(|f| f.to_string())
-        .collect()
-}
-
-/// Escapes a mailbox name for the inside of an IMAP quoted string.
-fn quote_inner(name: &str) -> String {
-    name.replace('\\', "\\\\").replace('"', "\\\"")
+/// Parses an IMAP date-time (`01-Jan-2020 10:00:00 +0100`, day possibly space-padded).
+fn parse_internal_date(text: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_str(text.trim_start(), "%d-%b-%Y %H:%M:%S %z").ok()
 }
 
 /// `INBOX<sep>` when at least one folder besides INBOX exists and all of them are below
