@@ -1,5 +1,6 @@
 //! The sync engine: IMAP driver, folder mapping, planning and copying.
 
+pub mod allocator;
 pub mod cli;
 pub mod engine;
 pub mod imap;

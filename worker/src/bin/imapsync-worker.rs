@@ -1,6 +1,7 @@
 //! `imapsync-worker`: one sync process driven over JSON-RPC on stdin/stdout.
 
 fn main() {
+    worker::allocator::tune();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())

@@ -1,6 +1,7 @@
 //! Shared state of one run: the spec, where events go, the stop flag, the local mirror of the
 //! UID map and the counters that become the summary.
 
+use super::budget::{ByteBudget, RUN_BUDGET_BYTES};
 use super::events::{CancelToken, EventSink};
 use crate::imap::net::AbortHandle;
 use protocol::exit::ExitCode;
@@ -42,6 +43,8 @@ pub struct RunContext<'a> {
     host1_aborts: Mutex<Vec<AbortHandle>>,
     halted: std::sync::atomic::AtomicBool,
     pub errors_max: u64,
+    /// Bytes of message bodies all copy pipelines may hold at once.
+    pub budget: ByteBudget,
 }
 
 impl<'a> RunContext<'a> {
@@ -61,6 +64,7 @@ impl<'a> RunContext<'a> {
             host1_aborts: Mutex::new(Vec::new()),
             halted: std::sync::atomic::AtomicBool::new(false),
             errors_max: 50,
+            budget: ByteBudget::new(RUN_BUDGET_BYTES),
         }
     }
 

@@ -3,6 +3,7 @@
 //! O(batch) and both servers work at once. Every append is recorded in the UID map as soon as
 //! it is confirmed.
 
+use super::budget::Reservation;
 use super::context::RunContext;
 use super::flags::FlagSet;
 use crate::imap::raw::AppendItem;
@@ -12,7 +13,7 @@ use protocol::state::StateChange;
 use std::sync::mpsc;
 
 /// Largest batch fetched at once (one bigger message still goes alone).
-const BATCH_BYTES: u64 = 2 * 1024 * 1024;
+const BATCH_BYTES: u64 = 1024 * 1024;
 const BATCH_MESSAGES: usize = 200;
 
 /// What to copy: host1 UIDs with their sizes, in order.
@@ -34,21 +35,21 @@ pub struct CopyOutcome {
 }
 
 /// Splits messages into batches of at most [`BATCH_BYTES`] and [`BATCH_MESSAGES`].
-pub fn batches(messages: &[(u32, u32)]) -> Vec<Vec<u32>> {
+pub fn batches(messages: &[(u32, u32)]) -> Vec<(Vec<u32>, u64)> {
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut bytes = 0u64;
     for &(uid, size) in messages {
         let size = u64::from(size);
         if !current.is_empty() && (bytes + size > BATCH_BYTES || current.len() >= BATCH_MESSAGES) {
-            out.push(std::mem::take(&mut current));
+            out.push((std::mem::take(&mut current), bytes));
             bytes = 0;
         }
         current.push(uid);
         bytes += size;
     }
     if !current.is_empty() {
-        out.push(current);
+        out.push((current, bytes));
     }
     out
 }
@@ -61,7 +62,7 @@ pub fn copy(
     request: &CopyRequest<'_>,
 ) -> CopyOutcome {
     let plan = batches(&request.messages);
-    let (tx, rx) = mpsc::sync_channel::<Vec<FullMessage>>(1);
+    let (tx, rx) = mpsc::sync_channel::<Batch<'_>>(1);
     std::thread::scope(|scope| {
         let fetcher = scope.spawn(move || fetch_stage(ctx, c1, plan, tx));
         let mut outcome = append_stage(ctx, c2, request, rx);
@@ -72,13 +73,19 @@ pub fn copy(
     })
 }
 
-fn fetch_stage(
-    ctx: &RunContext<'_>,
+/// Fetched messages with the budget they hold.
+type Batch<'b> = (Vec<FullMessage>, Reservation<'b>);
+
+fn fetch_stage<'b>(
+    ctx: &'b RunContext<'_>,
     c1: &mut Connection,
-    plan: Vec<Vec<u32>>,
-    tx: mpsc::SyncSender<Vec<FullMessage>>,
+    plan: Vec<(Vec<u32>, u64)>,
+    tx: mpsc::SyncSender<Batch<'b>>,
 ) -> Result<(), ImapError> {
-    for batch in plan {
+    for (batch, bytes) in plan {
+        let Some(reservation) = ctx.budget.reserve(bytes, || ctx.should_stop()) else {
+            break;
+        };
         if ctx.should_stop() {
             break;
         }
@@ -90,7 +97,7 @@ fn fetch_stage(
             ));
         }
         messages.sort_by_key(|m| m.uid);
-        if tx.send(messages).is_err() {
+        if tx.send((messages, reservation)).is_err() {
             break;
         }
     }
@@ -101,10 +108,10 @@ fn append_stage(
     ctx: &RunContext<'_>,
     c2: &mut Connection,
     request: &CopyRequest<'_>,
-    rx: mpsc::Receiver<Vec<FullMessage>>,
+    rx: mpsc::Receiver<Batch<'_>>,
 ) -> CopyOutcome {
     let mut outcome = CopyOutcome::default();
-    for batch in rx {
+    for (batch, _reservation) in rx {
         if ctx.should_stop() {
             break;
         }
@@ -242,11 +249,16 @@ mod tests {
     fn batches_are_bounded_by_bytes_and_count() {
         let big = 5 * 1024 * 1024;
         let plan = batches(&[(1, 1000), (2, big), (3, 1000), (4, 1000)]);
-        assert_eq!(plan, vec![vec![1], vec![2], vec![3, 4]]);
-        let many: Vec<(u32, u32)> = (1..=450).map(|u| (u, 10)).collect();
         assert_eq!(
-            batches(&many).iter().map(Vec::len).collect::<Vec<_>>(),
-            [200, 200, 50]
+            plan,
+            vec![
+                (vec![1], 1000),
+                (vec![2], u64::from(big)),
+                (vec![3, 4], 2000)
+            ]
         );
+        let many: Vec<(u32, u32)> = (1..=450).map(|u| (u, 10)).collect();
+        let sizes: Vec<usize> = batches(&many).iter().map(|(uids, _)| uids.len()).collect();
+        assert_eq!(sizes, [200, 200, 50]);
     }
 }

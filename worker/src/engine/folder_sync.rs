@@ -64,26 +64,10 @@ pub fn sync_folder(
         }
         Err(e) => return Err(e),
     };
-    let (uv2, st2) = if exists2 {
-        c2.status(&job.raw2)?
-    } else {
-        (0, FolderStatus::default())
-    };
+    let uv2 = if exists2 { c2.status(&job.raw2)?.0 } else { 0 };
     let prior = ctx
         .folder_state(&job.raw1)
         .filter(|p| p.uidvalidity1 == uv1 && p.uidvalidity2 == uv2 && p.host2_folder == job.raw2);
-    if let Some(prior) = prior.as_ref().filter(|p| unchanged(ctx, p, &st1, &st2)) {
-        ctx.count(|c| {
-            c.skipped += prior.pairs.len() as u64;
-            c.folders_synced += 1;
-        });
-        return Ok(FolderTotals {
-            messages1: u64::from(st1.messages),
-            bytes1: prior.bytes1,
-            messages2: u64::from(st2.messages),
-            bytes2: prior.bytes2,
-        });
-    }
     ctx.emit(vec![StateChange::FolderBegin {
         folder1: job.raw1.clone(),
         host2_folder: job.raw2.clone(),
@@ -128,6 +112,41 @@ pub fn sync_folder(
         exists2,
     };
     pass.run(c1, c2)
+}
+
+/// The totals of a folder pair that did not change since the last complete pass (nothing to
+/// do), or `None` when it must be synced. Costs one STATUS per side.
+pub fn skip_unchanged(
+    ctx: &RunContext<'_>,
+    c1: &mut Connection,
+    c2: &mut Connection,
+    job: &FolderJob,
+) -> Result<Option<FolderTotals>, ImapError> {
+    let Some(prior) = ctx
+        .folder_state(&job.raw1)
+        .filter(|p| p.host2_folder == job.raw2)
+    else {
+        return Ok(None);
+    };
+    if !job.exists2 {
+        return Ok(None);
+    }
+    let (uv1, st1) = c1.status(&job.raw1)?;
+    let (uv2, st2) = c2.status(&job.raw2)?;
+    if prior.uidvalidity1 != uv1 || prior.uidvalidity2 != uv2 || !unchanged(ctx, &prior, &st1, &st2)
+    {
+        return Ok(None);
+    }
+    ctx.count(|c| {
+        c.skipped += prior.pairs.len() as u64;
+        c.folders_synced += 1;
+    });
+    Ok(Some(FolderTotals {
+        messages1: u64::from(st1.messages),
+        bytes1: prior.bytes1,
+        messages2: u64::from(st2.messages),
+        bytes2: prior.bytes2,
+    }))
 }
 
 /// Creates the host2 folder (and subscribes it); false in a dry run.

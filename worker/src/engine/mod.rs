@@ -1,6 +1,7 @@
 //! The sync engine: everything between "here are two accounts and a UID map" and "host2 now
 //! has host1's mail", plus the login check and the folder sizes used by NS8 actions.
 
+pub mod budget;
 pub mod context;
 pub mod copier;
 pub mod events;

@@ -4,7 +4,7 @@
 
 use super::context::{lock, RunContext};
 use super::events::{CancelToken, EventSink};
-use super::folder_sync::{sync_folder, FolderJob, FolderTotals};
+use super::folder_sync::{skip_unchanged, sync_folder, FolderJob, FolderTotals};
 use super::folders::{decode, destination, map_name, FolderFilter};
 use crate::imap::session::{Connection, ErrorKind, ImapError, ListedFolder, Side};
 use protocol::exit::ExitCode;
@@ -29,11 +29,21 @@ pub fn open_failure_code(err: &ImapError) -> ExitCode {
     }
 }
 
-/// Opens both sides, host1 first.
+/// Opens both sides at once; a host1 failure is reported first.
 pub fn open_pair(spec: &SyncSpec) -> Result<(Connection, Connection), ImapError> {
-    let c1 = Connection::open(&spec.host1, Side::Host1)?;
-    let c2 = Connection::open(&spec.host2, Side::Host2)?;
-    Ok((c1, c2))
+    let (r1, r2) = std::thread::scope(|scope| {
+        let host2 = scope.spawn(|| Connection::open(&spec.host2, Side::Host2));
+        let r1 = Connection::open(&spec.host1, Side::Host1);
+        let r2 = host2.join().unwrap_or_else(|_| {
+            Err(ImapError::new(
+                Side::Host2,
+                ErrorKind::Protocol,
+                "login thread panicked",
+            ))
+        });
+        (r1, r2)
+    });
+    Ok((r1?, r2?))
 }
 
 /// Runs a sync to completion (or cancellation) and returns its summary.
@@ -129,9 +139,25 @@ fn run_inner(ctx: &RunContext<'_>) -> Result<Totals, Fatal> {
             }
         })
         .collect();
-    ctx.info(format!("Host1: {} folder(s) to sync", jobs.len()));
     ctx.progress(|p| p.folders_total = jobs.len() as u64);
-    let mut totals = sync_all(ctx, c1, c2, jobs)?;
+    let mut totals = Totals::default();
+    let mut changed = Vec::new();
+    for job in jobs {
+        match skip_unchanged(ctx, &mut c1, &mut c2, &job) {
+            Ok(Some(t)) => {
+                add_totals(&mut totals, t);
+                ctx.progress(|p| p.folders_done += 1);
+            }
+            Err(e) if e.is_connection() => return Err(e.into()),
+            _ => changed.push(job),
+        }
+    }
+    ctx.info(format!(
+        "Host1: {} folder(s) to sync, {} unchanged",
+        changed.len(),
+        chosen.len() - changed.len()
+    ));
+    let mut totals = sync_all(ctx, c1, c2, changed, totals)?;
     if spec.actions.delete_host2_folders && !ctx.cancel.is_cancelled() {
         let (c1, mut c2) = open_pair(spec)?;
         let ns1 = c1.namespace.clone();
@@ -169,14 +195,15 @@ fn sync_all(
     c1: Connection,
     c2: Connection,
     jobs: Vec<FolderJob>,
+    initial: Totals,
 ) -> Result<Totals, Fatal> {
     let workers = usize::from(ctx.spec.connections.max(1)).min(jobs.len().max(1));
     let queue = Mutex::new(jobs.into_iter().collect::<VecDeque<_>>());
-    let totals = Mutex::new(Totals::default());
+    let totals = Mutex::new(initial);
     let fatal: Mutex<Option<Fatal>> = Mutex::new(None);
-    let finished = std::sync::atomic::AtomicBool::new(false);
+    let (finished, finished_rx) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {
-        scope.spawn(|| watch_cancel(ctx, &finished));
+        scope.spawn(move || watch_cancel(ctx, finished_rx));
         let mut handles = Vec::new();
         let mut first = Some((c1, c2));
         for _ in 0..workers {
@@ -192,7 +219,7 @@ fn sync_all(
         for handle in handles {
             let _ = handle.join();
         }
-        finished.store(true, std::sync::atomic::Ordering::SeqCst);
+        drop(finished);
     });
     match fatal.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some(f) => Err(f),
@@ -200,15 +227,21 @@ fn sync_all(
     }
 }
 
-/// Breaks host1 reads soon after a cancel so a slow server cannot delay the stop.
-fn watch_cancel(ctx: &RunContext<'_>, finished: &std::sync::atomic::AtomicBool) {
-    while !finished.load(std::sync::atomic::Ordering::SeqCst) {
-        if ctx.cancel.is_cancelled() {
-            std::thread::sleep(Duration::from_millis(300));
-            ctx.abort_host1();
-            return;
+/// Breaks host1 reads soon after a cancel so a slow server cannot delay the stop. Returns as
+/// soon as the workers are done (the sender is dropped).
+fn watch_cancel(ctx: &RunContext<'_>, finished: std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    loop {
+        match finished.recv_timeout(Duration::from_millis(50)) {
+            Err(RecvTimeoutError::Timeout) if ctx.cancel.is_cancelled() => {
+                if finished.recv_timeout(Duration::from_millis(300)).is_err() {
+                    ctx.abort_host1();
+                }
+                return;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            _ => return,
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -242,7 +275,7 @@ fn folder_worker(
             };
             match sync_folder(ctx, c1, c2, &job) {
                 Ok(t) => {
-                    add_totals(totals, t);
+                    add_totals(&mut lock(totals), t);
                     ctx.progress(|p| p.folders_done += 1);
                     break;
                 }
@@ -270,8 +303,7 @@ fn folder_worker(
     Ok(())
 }
 
-fn add_totals(totals: &Mutex<Totals>, t: FolderTotals) {
-    let mut totals = lock(totals);
+fn add_totals(totals: &mut Totals, t: FolderTotals) {
     totals.host1.messages += t.messages1;
     totals.host1.bytes += t.bytes1;
     totals.host2.folders += 1;

@@ -139,6 +139,8 @@ pub struct Connection {
     abort: AbortHandle,
     pub namespace: Namespace,
     selected: Option<String>,
+    /// The folder list read while discovering the namespace, handed out once.
+    listed: Option<Vec<ListedFolder>>,
 }
 
 struct PlainAuth<'a> {
@@ -186,6 +188,7 @@ impl Connection {
                 separator: '/',
             },
             selected: None,
+            listed: None,
         };
         conn.capabilities = conn.fetch_capabilities()?;
         conn.namespace = conn.discover_namespace()?;
@@ -229,19 +232,22 @@ impl Connection {
             .iter()
             .find_map(|n| n.delimiter().and_then(|d| d.chars().next()))
             .unwrap_or('/');
-        let all = self
-            .session
-            .list(Some(""), Some("*"))
-            .map_err(|e| self.err(e, "LIST"))?;
-        let names: Vec<&str> = all.iter().map(|n| n.name()).collect();
-        Ok(Namespace {
-            prefix: guess_prefix(&names, separator),
-            separator,
-        })
+        let listed = self.list_from_server()?;
+        let names: Vec<&str> = listed.iter().map(|f| f.raw.as_str()).collect();
+        let prefix = guess_prefix(&names, separator);
+        self.listed = Some(listed);
+        Ok(Namespace { prefix, separator })
     }
 
-    /// Every folder of the account.
+    /// Every folder of the account (the list read at login the first time).
     pub fn list_folders(&mut self) -> Result<Vec<ListedFolder>, ImapError> {
+        match self.listed.take() {
+            Some(listed) => Ok(listed),
+            None => self.list_from_server(),
+        }
+    }
+
+    fn list_from_server(&mut self) -> Result<Vec<ListedFolder>, ImapError> {
         let names = self
             .session
             .list(Some(""), Some("*"))
