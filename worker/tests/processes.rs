@@ -211,3 +211,93 @@ async fn worker_runs_over_rpc_streams_the_map_and_cancels_within_two_seconds() {
     .unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn cli_flags_behave_like_imapsync() {
+    let rig = Rig::start().unwrap();
+    seed(
+        &rig.account(Personality::Main, "user1"),
+        &Corpus::edge_cases(),
+    )
+    .unwrap();
+    let pass1 = write_secret(&rig, "p1", &rig.user_password);
+    let pass2 = write_secret(&rig, "p2", &rig.master_password);
+    let port = rig.imap_port.to_string();
+    let imapsync = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_imapsync"))
+            .args([
+                "--host1",
+                &rig.host,
+                "--port1",
+                &port,
+                "--user1",
+                "user1",
+                "--passfile1",
+            ])
+            .arg(&pass1)
+            .args([
+                "--host2",
+                &rig.host,
+                "--port2",
+                &port,
+                "--tls2",
+                "--user2",
+                "user2*vmail",
+                "--passfile2",
+            ])
+            .arg(&pass2)
+            .args(extra)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+
+    let (code, text) = imapsync(&["--justlogin"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("Host1: success login on [127.0.0.1] with user [user1]"),
+        "{text}"
+    );
+
+    let (code, text) = imapsync(&["--justfoldersizes", "--folder", "INBOX"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("Host1 folder [INBOX] Size:")
+            && text.contains("Host2 Nb messages: 0 messages"),
+        "{text}"
+    );
+
+    let (code, text) = imapsync(&["--dry", "-nolog", "--noauthmd5", "--buffersize", "8192000"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("Messages transferred                    : 0 (could be 60 without dry mode)"),
+        "{text}"
+    );
+    assert_eq!(
+        snapshot(&rig, Personality::Main, "user2").message_count(),
+        0
+    );
+
+    let pidfile = rig.dir().join("task.pid");
+    let (code, text) = imapsync(&[
+        "--pidfile",
+        pidfile.to_str().unwrap(),
+        "--exclude",
+        "^Archive",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!pidfile.exists(), "the pidfile is removed at exit");
+    assert!(text.contains("Host1 Nb folders: 9 folders"), "{text}");
+
+    let (code, text) = imapsync(&["--delete2foders"]);
+    assert_eq!(code, Some(64), "{text}");
+    assert!(
+        text.contains("--delete2foders"),
+        "the unknown flag is named: {text}"
+    );
+
+    let (code, text) = imapsync(&["--passfile1", "/nonexistent/pwd"]);
+    assert_eq!(code, Some(64), "{text}");
+}
