@@ -32,6 +32,8 @@ pub struct CopyOutcome {
     pub copied: Vec<(u32, u32)>,
     /// The first connection-level failure, if any.
     pub failure: Option<ImapError>,
+    /// Messages host2 refused (counted as errors; retried next run).
+    pub refused: u64,
 }
 
 /// Splits messages into batches of at most [`BATCH_BYTES`] and [`BATCH_MESSAGES`].
@@ -142,6 +144,7 @@ fn append_stage(
                 vec![None]
             }
         };
+        outcome.refused += appended.iter().filter(|uid| uid.is_none()).count() as u64;
         let mut pairs = Vec::new();
         for ((message, flags), uid2) in batch.iter().zip(&flags).zip(appended) {
             let Some(uid2) = uid2 else { continue };
@@ -175,20 +178,7 @@ fn append_flags(message: &FullMessage, extra: Option<&str>) -> Vec<String> {
     if let Some(extra) = extra {
         flags.insert(extra);
     }
-    flags
-        .names()
-        .into_iter()
-        .filter(|f| is_storable_flag(f))
-        .collect()
-}
-
-/// A system flag or a keyword made of IMAP atom characters.
-fn is_storable_flag(flag: &str) -> bool {
-    let name = flag.strip_prefix('\\').unwrap_or(flag);
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b))
+    flags.storable()
 }
 
 /// After a refused batch: append message by message, so one bad message costs only itself.

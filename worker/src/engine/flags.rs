@@ -45,6 +45,12 @@ impl FlagSet {
         }
     }
 
+    /// The flags a server can store: system flags and keywords made of IMAP atom characters
+    /// (a keyword like `a(b` would make the whole command fail).
+    pub fn storable(&self) -> Vec<String> {
+        self.0.iter().filter(|f| is_storable(f)).cloned().collect()
+    }
+
     /// Flags in `self` and not in `other`.
     pub fn minus(&self, other: &FlagSet) -> Vec<String> {
         self.0.difference(&other.0).cloned().collect()
@@ -66,6 +72,14 @@ fn canonical(name: &str) -> Option<String> {
             .find(|s| s.eq_ignore_ascii_case(name))
             .map_or_else(|| name.to_string(), |s| s.to_string()),
     )
+}
+
+fn is_storable(flag: &str) -> bool {
+    let name = flag.strip_prefix('\\').unwrap_or(flag);
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b))
 }
 
 /// host2's new flags: its current flags plus what host1 added since `base`, minus what host1
@@ -100,6 +114,12 @@ mod tests {
         // Nothing changed on host1: host2's unread mark is not reverted.
         let merged = merge(&set("\\Seen"), &set("\\Seen"), &set(""));
         assert_eq!(merged, set(""));
+    }
+
+    #[test]
+    fn only_atom_keywords_are_storable() {
+        let s = FlagSet::from_names(["\\Seen", "ok_kw", "bad(kw", "sp ace", "$Label1"]);
+        assert_eq!(s.storable(), ["$Label1", "\\Seen", "ok_kw"]);
     }
 
     #[test]

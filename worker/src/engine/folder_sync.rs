@@ -85,7 +85,11 @@ pub fn sync_folder(
             "[{name1}]: UIDVALIDITY changed, matching by headers again"
         ));
     }
-    c1.select(&job.raw1)?;
+    if modifies_host1(ctx) {
+        c1.select(&job.raw1)?;
+    } else {
+        c1.examine(&job.raw1)?;
+    }
     let sizes1 = c1.list_sizes(1)?;
     let selected1 = match search_criteria(ctx) {
         Some(criteria) => c1.uid_search(&criteria)?,
@@ -200,6 +204,15 @@ fn unchanged(
         && actions.delete_host1_older_days.is_none()
 }
 
+/// True when the run may change host1 (then folders are opened read-write).
+fn modifies_host1(ctx: &RunContext<'_>) -> bool {
+    let actions = &ctx.spec.actions;
+    !actions.dry_run
+        && (actions.set_seen_on_host1
+            || actions.delete_host1
+            || actions.delete_host1_older_days.is_some())
+}
+
 /// The host1 SEARCH for this run's selection, or `None` for every message.
 fn search_criteria(ctx: &RunContext<'_>) -> Option<String> {
     let sel = &ctx.spec.select;
@@ -209,10 +222,10 @@ fn search_criteria(ctx: &RunContext<'_>) -> Option<String> {
     }
     let now = chrono::Utc::now();
     if let Some(days) = sel.max_age_days {
-        parts.push(format!("SINCE {}", imap_date(now, days)));
+        parts.push(format!("SENTSINCE {}", imap_date(now, days)));
     }
     if let Some(days) = sel.min_age_days {
-        parts.push(format!("BEFORE {}", imap_date(now, days)));
+        parts.push(format!("SENTBEFORE {}", imap_date(now, days)));
     }
     (!parts.is_empty()).then(|| parts.join(" "))
 }
@@ -277,10 +290,11 @@ impl Pass<'_, '_> {
         self.host1_after_copy(c1, &pairing)?;
         let deleted2_bytes = self.host2_cleanup(c2, &pairing)?;
         self.sieve(c2, &outcome.copied)?;
-        if ctx.too_many_errors() {
-            return Ok(self.totals(&outcome.copied, deleted2_bytes));
-        }
         let totals = self.totals(&outcome.copied, deleted2_bytes);
+        if outcome.refused > 0 || ctx.too_many_errors() {
+            // Not a complete pass: the next run must look at this folder again.
+            return Ok(totals);
+        }
         if self.exists2 && !actions.dry_run {
             let (_, st2_end) = c2.status(&self.job.raw2)?;
             ctx.emit(vec![StateChange::FolderDone {
@@ -374,7 +388,7 @@ impl Pass<'_, '_> {
         for &(uid1, uid2) in &matched.pairs {
             let f1 = flags1.get(&uid1).cloned().unwrap_or_default();
             let f2 = flags2.get(&uid2).cloned().unwrap_or_default();
-            let missing = f1.minus(&f2);
+            let missing = FlagSet::from_names(f1.minus(&f2)).storable();
             if actions.resync_flags && !missing.is_empty() && !actions.dry_run {
                 c2.store(&[uid2], '+', &missing)?;
                 ctx.count(|c| c.flags_updated += 1);
@@ -438,8 +452,8 @@ impl Pass<'_, '_> {
         for (uid1, now1, pair) in changed {
             if let Some(f2) = current2.get(&pair.uid2) {
                 let merged = merge(&FlagSet::parse(&pair.flags), &now1, f2);
-                let add = merged.minus(f2);
-                let remove = f2.minus(&merged);
+                let add = FlagSet::from_names(merged.minus(f2)).storable();
+                let remove = FlagSet::from_names(f2.minus(&merged)).storable();
                 c2.store(&[pair.uid2], '+', &add)?;
                 c2.store(&[pair.uid2], '-', &remove)?;
                 if !add.is_empty() || !remove.is_empty() {
