@@ -280,6 +280,23 @@ fn appenduid(tokens: &[Token]) -> Option<Vec<u32>> {
     Some(uids)
 }
 
+/// The first personal namespace of a `* NAMESPACE ((prefix sep) ...) ...` reply: its prefix
+/// and separator (`None` for a flat namespace).
+pub fn personal_namespace(tokens: &[Token]) -> Option<(String, Option<char>)> {
+    match tokens {
+        [Token::Atom(star), Token::Atom(word), Token::Open, Token::Open, Token::Quoted(prefix), sep, ..]
+            if star == "*" && word.eq_ignore_ascii_case("NAMESPACE") =>
+        {
+            let separator = match sep {
+                Token::Quoted(s) => s.chars().next(),
+                _ => None,
+            };
+            Some((prefix.clone(), separator))
+        }
+        _ => None,
+    }
+}
+
 /// Interprets `* n FETCH (...)`; other responses give `None`.
 fn fetch_item(tokens: Vec<Token>) -> Option<FetchItem> {
     let mut iter = tokens.into_iter();
@@ -396,6 +413,20 @@ mod tests {
         assert_eq!(appenduid(&tokens), Some(vec![5, 6, 7, 9]));
         let tokens = response(b"z1 OK Append completed.\r\n");
         assert_eq!(appenduid(&tokens), None);
+    }
+
+    #[test]
+    fn namespace_replies_give_the_personal_namespace() {
+        let dot = response(b"* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\n");
+        assert_eq!(personal_namespace(&dot), Some(("INBOX.".into(), Some('.'))));
+        let slash = response(b"* NAMESPACE ((\"\" \"/\")) NIL ((\"Shared/\" \"/\"))\r\n");
+        assert_eq!(personal_namespace(&slash), Some((String::new(), Some('/'))));
+        let flat = response(b"* NAMESPACE ((\"\" NIL)) NIL NIL\r\n");
+        assert_eq!(personal_namespace(&flat), Some((String::new(), None)));
+        assert_eq!(
+            personal_namespace(&response(b"* NAMESPACE NIL NIL NIL\r\n")),
+            None
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! way imapsync reports them (connection, TLS, authentication, per-command failures).
 
 use super::net::{self, AbortHandle, NetError, Stream};
-use super::raw::{AppendItem, FetchItem, RawChannel, RawError};
+use super::raw::{personal_namespace, AppendItem, FetchItem, RawChannel, RawError};
 use super::uidset;
 use chrono::{DateTime, FixedOffset};
 use imap_proto::types::{Capability, NameAttribute};
@@ -220,23 +220,44 @@ impl Connection {
         Ok(caps.iter().map(capability_name).collect())
     }
 
-    /// Separator from `LIST "" ""`; prefix guessed like imapsync does without NAMESPACE (the
-    /// `imap` crate cannot parse NAMESPACE replies): `INBOX<sep>` when every other folder
-    /// lives under it.
+    /// The personal namespace from NAMESPACE; without it (or without a usable reply), the
+    /// separator from `LIST "" ""` and the prefix guessed like imapsync does: `INBOX<sep>`
+    /// when every other folder lives under it.
     fn discover_namespace(&mut self) -> Result<Namespace, ImapError> {
-        let root = self
-            .session
-            .list(Some(""), None)
-            .map_err(|e| self.err(e, "LIST"))?;
-        let separator = root
-            .iter()
-            .find_map(|n| n.delimiter().and_then(|d| d.chars().next()))
-            .unwrap_or('/');
         let listed = self.list_from_server()?;
-        let names: Vec<&str> = listed.iter().map(|f| f.raw.as_str()).collect();
-        let prefix = guess_prefix(&names, separator);
+        let announced = if self.has_capability("NAMESPACE") {
+            let replies = self
+                .raw
+                .command("NAMESPACE")
+                .map_err(|e| self.raw_err(e, "NAMESPACE"))?;
+            replies.iter().find_map(|r| personal_namespace(r))
+        } else {
+            None
+        };
+        let namespace = match announced {
+            Some((prefix, Some(separator))) => Namespace { prefix, separator },
+            Some((prefix, None)) => Namespace {
+                prefix,
+                separator: '/',
+            },
+            None => {
+                let root = self
+                    .session
+                    .list(Some(""), None)
+                    .map_err(|e| self.err(e, "LIST"))?;
+                let separator = root
+                    .iter()
+                    .find_map(|n| n.delimiter().and_then(|d| d.chars().next()))
+                    .unwrap_or('/');
+                let names: Vec<&str> = listed.iter().map(|f| f.raw.as_str()).collect();
+                Namespace {
+                    prefix: guess_prefix(&names, separator),
+                    separator,
+                }
+            }
+        };
         self.listed = Some(listed);
-        Ok(Namespace { prefix, separator })
+        Ok(namespace)
     }
 
     /// Every folder of the account (the list read at login the first time).
