@@ -469,7 +469,33 @@ impl Pass<'_, '_> {
         Ok(())
     }
 
+    /// Copies what host2 can take; messages over its APPENDLIMIT are reported and left for a
+    /// later run (the pass stays incomplete).
     fn copy(
+        &self,
+        c1: &mut Connection,
+        c2: &mut Connection,
+        to_copy: &[(u32, u32)],
+    ) -> copier::CopyOutcome {
+        let limit = c2.capability_value("APPENDLIMIT").unwrap_or(u64::MAX);
+        let (fitting, too_big): (Vec<_>, Vec<_>) = to_copy
+            .iter()
+            .partition(|(_, size)| u64::from(*size) <= limit);
+        for (uid, size) in &too_big {
+            self.ctx.error(
+                ExitCode::ErrAppend,
+                format!(
+                    "- msg {}/{uid} {{{size}}} is larger than host2's APPENDLIMIT {limit}",
+                    self.name1
+                ),
+            );
+        }
+        let mut outcome = self.copy_fitting(c1, c2, &fitting);
+        outcome.refused += too_big.len() as u64;
+        outcome
+    }
+
+    fn copy_fitting(
         &self,
         c1: &mut Connection,
         c2: &mut Connection,

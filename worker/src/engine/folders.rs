@@ -6,6 +6,7 @@
 use crate::imap::session::{ListedFolder, Namespace};
 use protocol::spec::Selection;
 use regex::Regex;
+use std::collections::{HashMap, HashSet};
 
 /// A host1 folder name decoded for people (`Données/Été`, not `Donn&AOk-es/&AMk-t&AOk-`).
 pub fn decode(raw: &str) -> String {
@@ -140,23 +141,33 @@ impl FolderFilter {
     }
 }
 
-/// Picks the host2 folder for a host1 folder: the translated name when it exists on host2,
-/// otherwise host2's folder with the same special use, otherwise the translated name (to be
-/// created).
-pub fn destination(
-    folder1: &ListedFolder,
+/// The host2 folder of every host1 folder: the translated name when it exists on host2,
+/// otherwise host2's folder with the same special use (`Sent Items` -> `Sent`), otherwise the
+/// translated name (to be created). The mapping stays one-to-one: a special-use folder is
+/// only borrowed when no other host1 folder maps to it, so two host1 folders never share (and
+/// never delete each other's messages in) one host2 folder.
+pub fn destinations(
+    listed1: &[ListedFolder],
     ns1: &Namespace,
     ns2: &Namespace,
-    host2: &[ListedFolder],
-) -> String {
-    let mapped = map_name(&folder1.raw, ns1, ns2);
-    if host2.iter().any(|f| f.raw == mapped) {
-        return mapped;
+    listed2: &[ListedFolder],
+) -> HashMap<String, String> {
+    let mut sorted: Vec<&ListedFolder> = listed1.iter().collect();
+    sorted.sort_by(|a, b| a.raw.cmp(&b.raw));
+    let plain: Vec<String> = sorted.iter().map(|f| map_name(&f.raw, ns1, ns2)).collect();
+    let mut taken: HashSet<String> = plain.iter().cloned().collect();
+    let mut out = HashMap::new();
+    for (folder, mapped) in sorted.into_iter().zip(plain) {
+        let exists = listed2.iter().any(|f| f.raw == mapped);
+        let borrowed = folder
+            .special_use
+            .filter(|_| !exists)
+            .and_then(|role| listed2.iter().find(|f| f.special_use == Some(role)))
+            .map(|f| f.raw.clone())
+            .filter(|target| taken.insert(target.clone()));
+        out.insert(folder.raw.clone(), borrowed.unwrap_or(mapped));
     }
-    folder1
-        .special_use
-        .and_then(|role| host2.iter().find(|f| f.special_use == Some(role)))
-        .map_or(mapped, |f| f.raw.clone())
+    out
 }
 
 #[cfg(test)]
@@ -244,17 +255,22 @@ mod tests {
 
     #[test]
     fn special_use_picks_the_host2_role_folder_when_the_name_is_missing() {
-        let mut sent1 = listed("Sent Items");
-        sent1.special_use = Some("\\Sent");
+        let mut sent_items = listed("Sent Items");
+        sent_items.special_use = Some("\\Sent");
         let mut sent2 = listed("Sent");
         sent2.special_use = Some("\\Sent");
-        assert_eq!(
-            destination(&sent1, &slash(), &slash(), &[sent2.clone()]),
-            "Sent"
+        let map = destinations(&[sent_items.clone()], &slash(), &slash(), &[sent2.clone()]);
+        assert_eq!(map["Sent Items"], "Sent");
+        let map = destinations(
+            &[sent_items.clone()],
+            &slash(),
+            &slash(),
+            &[sent2.clone(), listed("Sent Items")],
         );
-        assert_eq!(
-            destination(&sent1, &slash(), &slash(), &[sent2, listed("Sent Items")]),
-            "Sent Items"
-        );
+        assert_eq!(map["Sent Items"], "Sent Items");
+        // host1 has both: each keeps its own host2 folder.
+        let map = destinations(&[sent_items, listed("Sent")], &slash(), &slash(), &[sent2]);
+        assert_eq!(map["Sent Items"], "Sent Items");
+        assert_eq!(map["Sent"], "Sent");
     }
 }

@@ -1,7 +1,7 @@
 //! Read-only looks at the two accounts: the login check used when a task is created, and the
 //! per-folder sizes shown by `list-informations` (within the task's folder scope).
 
-use super::folders::{decode, destination, FolderFilter};
+use super::folders::{decode, destinations, FolderFilter};
 use super::run::open_failure_code;
 use crate::imap::session::{Connection, ImapError, Side};
 use protocol::exit::ExitCode;
@@ -63,9 +63,10 @@ fn sizes_inner(spec: &SyncSpec) -> Result<SizesReport, (ExitCode, String)> {
     let listed1 = c1.list_folders().map_err(io)?;
     let listed2 = c2.list_folders().map_err(io)?;
     let (chosen, _) = filter.select(&listed1, &c1.namespace);
+    let mapping = destinations(&listed1, &c1.namespace, &c2.namespace, &listed2);
     let mut report = SizesReport::default();
     for folder in chosen {
-        let raw2 = destination(folder, &c1.namespace, &c2.namespace, &listed2);
+        let raw2 = mapping[&folder.raw].clone();
         let size1 = measure(&mut c1, &folder.raw, true).map_err(io)?;
         let exists2 = listed2.iter().any(|f| f.raw == raw2);
         let size2 = measure(&mut c2, &raw2, exists2).map_err(io)?;

@@ -5,7 +5,7 @@
 use super::context::{lock, RunContext};
 use super::events::{CancelToken, EventSink};
 use super::folder_sync::{skip_unchanged, sync_folder, FolderJob, FolderTotals};
-use super::folders::{decode, destination, map_name, FolderFilter};
+use super::folders::{decode, destinations, map_name, FolderFilter};
 use crate::imap::session::{Connection, ErrorKind, ImapError, ListedFolder, Side};
 use protocol::exit::ExitCode;
 use protocol::rpc::{HostTotals, LogLevel, RunSummary};
@@ -127,10 +127,11 @@ fn run_inner(ctx: &RunContext<'_>) -> Result<Totals, Fatal> {
     }
     forget_vanished_folders(ctx, &listed1);
     let names2: HashSet<&str> = listed2.iter().map(|f| f.raw.as_str()).collect();
+    let mapping = destinations(&listed1, &c1.namespace, &c2.namespace, &listed2);
     let jobs: Vec<FolderJob> = chosen
         .iter()
         .map(|f| {
-            let raw2 = destination(f, &c1.namespace, &c2.namespace, &listed2);
+            let raw2 = mapping[&f.raw].clone();
             FolderJob {
                 exists2: names2.contains(raw2.as_str()),
                 subscribe: subscribed1.contains(&f.raw),
@@ -322,9 +323,8 @@ fn delete_orphan_folders(
     filter: &FolderFilter,
 ) -> Result<u64, Fatal> {
     let ns2 = c2.namespace.clone();
-    let wanted: HashSet<String> = listed1
-        .iter()
-        .map(|f| destination(f, ns1, &ns2, listed2))
+    let wanted: HashSet<String> = destinations(listed1, ns1, &ns2, listed2)
+        .into_values()
         .collect();
     let mut doomed: Vec<&ListedFolder> = listed2
         .iter()

@@ -204,6 +204,14 @@ impl Connection {
         &self.abort
     }
 
+    /// The number of a `NAME=value` capability, e.g. `APPENDLIMIT=35882577`.
+    pub fn capability_value(&self, name: &str) -> Option<u64> {
+        let prefix = format!("{}=", name.to_ascii_uppercase());
+        self.capabilities
+            .iter()
+            .find_map(|c| c.strip_prefix(&prefix).and_then(|v| v.parse().ok()))
+    }
+
     pub fn has_capability(&self, name: &str) -> bool {
         self.capabilities.contains(&name.to_ascii_uppercase())
     }
