@@ -46,6 +46,14 @@ pub struct FolderState {
     pub bytes1: u64,
     #[serde(default)]
     pub bytes2: u64,
+    /// The selection and actions of the last complete pass; a different scope re-examines
+    /// the folder even when its counters did not change.
+    #[serde(default)]
+    pub scope: String,
+    /// host2 copies whose host1 original this tool deleted (`--delete1`): never deleted on
+    /// host2 as "missing on host1".
+    #[serde(default)]
+    pub protected2: std::collections::BTreeSet<u32>,
     #[serde(with = "pair_list", default)]
     pub pairs: BTreeMap<u32, Pair>,
 }
@@ -94,7 +102,10 @@ pub enum StateChange {
         watermark2: u32,
         bytes1: u64,
         bytes2: u64,
+        scope: String,
     },
+    /// host2 copies that stay although their host1 original was deleted on purpose.
+    Protected { folder1: String, uids2: Vec<u32> },
     /// The host1 folder no longer exists.
     FolderGone { folder1: String },
 }
@@ -139,6 +150,7 @@ impl SyncState {
                 watermark2,
                 bytes1,
                 bytes2,
+                scope,
             } => {
                 if let Some(folder) = self.folders.get_mut(&folder1) {
                     folder.status1 = Some(status1);
@@ -146,6 +158,12 @@ impl SyncState {
                     folder.watermark2 = watermark2;
                     folder.bytes1 = bytes1;
                     folder.bytes2 = bytes2;
+                    folder.scope = scope;
+                }
+            }
+            StateChange::Protected { folder1, uids2 } => {
+                if let Some(folder) = self.folders.get_mut(&folder1) {
+                    folder.protected2.extend(uids2);
                 }
             }
             StateChange::FolderGone { folder1 } => {

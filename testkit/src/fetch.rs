@@ -91,14 +91,16 @@ fn quoted(text: &[u8], mut i: usize, tokens: &mut Vec<Token>) -> Result<usize> {
     Err(Error::Protocol("unterminated quoted string".into()))
 }
 
-/// Reads an atom (a `[...]` section may contain spaces); returns the next index.
+/// Reads an atom; returns the next index. Only a `BODY[...]` section may contain spaces: in
+/// any other atom (a keyword such as `a[b`) a bracket is an ordinary character.
 fn atom(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> usize {
     let mut i = start;
+    let sectioned = text[start..].to_ascii_uppercase().starts_with(b"BODY[");
     let mut in_section = false;
     while i < text.len() {
         match text[i] {
-            b'[' => in_section = true,
-            b']' => in_section = false,
+            b'[' if sectioned => in_section = true,
+            b']' if sectioned => in_section = false,
             b' ' | b'(' | b')' if !in_section => break,
             _ => {}
         }

@@ -1,6 +1,6 @@
 //! Integration tests proving the Dovecot rig and the testkit against real servers:
 //! logins (user, master user, TLS), STARTTLS advertising, personality mapping,
-//! FILTER SIEVE and the doveadm imapc backup used as benchmark baseline.
+//! FILTER SIEVE and the doveadm imapc one-way sync used as benchmark baseline.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -286,7 +286,7 @@ fn filter_sieve_fileinto_moves_a_message() {
     assert_eq!(imap.count("Archive").unwrap(), 1);
 }
 
-/// `doveadm backup -R` from `source` (user1 on `port`) into the local main user `target`.
+/// `doveadm sync -1 -R` from `source` (user1 on `port`) into the local main user `target`.
 fn doveadm_pull(rig: &Rig, port: u16, target: &str, extra: &[&str]) {
     let mut command = Command::new("doveadm");
     command.arg("-c").arg(&rig.doveadm_conf);
@@ -304,7 +304,7 @@ fn doveadm_pull(rig: &Rig, port: u16, target: &str, extra: &[&str]) {
         command.args(["-o", option]);
     }
     let output = command
-        .args(["backup", "-R", "-u", target, "imapc:"])
+        .args(["sync", "-1", "-R", "-u", target, "imapc:"])
         .output()
         .expect("run doveadm");
     assert!(

@@ -290,3 +290,94 @@ fn dry_run_changes_nothing() {
         Corpus::edge_cases().len()
     );
 }
+
+#[test]
+fn delete_remote_with_delete_local_keeps_the_copies_of_what_it_deleted() {
+    let rig = Rig::start().unwrap();
+    let mut remote = rig.account(Personality::Main, "user1").connect().unwrap();
+    let d = date("2022-02-02T00:00:00+00:00");
+    for n in 1..=3 {
+        remote.append("INBOX", &msg(n, "m"), &[], d).unwrap();
+    }
+    let mut spec = spec(&rig);
+    spec.actions.delete_host1 = true;
+    spec.actions.delete_host2_messages = true;
+    let (first, state, _) = run_ok(&spec, &SyncState::default());
+    assert_eq!(first.deleted_host1, 3);
+    remote.append("INBOX", &msg(4, "later"), &[], d).unwrap();
+    let (second, _, logs) = run_ok(&spec, &state);
+    assert_eq!(second.deleted_host2, 0, "{logs:?}");
+    assert_eq!(second.transferred, 1);
+    let mut local = rig
+        .master_account(Personality::Main, "user2")
+        .connect()
+        .unwrap();
+    assert_eq!(
+        local.count("INBOX").unwrap(),
+        4,
+        "every message survives on host2"
+    );
+    assert_eq!(remote.count("INBOX").unwrap(), 0);
+}
+
+#[test]
+fn delete_remote_spares_messages_whose_copy_is_gone_from_host2() {
+    let rig = Rig::start().unwrap();
+    let mut remote = rig.account(Personality::Main, "user1").connect().unwrap();
+    let d = date("2022-02-02T00:00:00+00:00");
+    for n in 1..=3 {
+        remote.append("INBOX", &msg(n, "m"), &[], d).unwrap();
+    }
+    let spec_copy = spec(&rig);
+    let (_, state, _) = run_ok(&spec_copy, &SyncState::default());
+    let mut local = rig
+        .master_account(Personality::Main, "user2")
+        .connect()
+        .unwrap();
+    local
+        .store_flags("INBOX", "1", FlagAction::Add, &["\\Deleted"])
+        .unwrap();
+    local.expunge("INBOX").unwrap();
+    remote.append("INBOX", &msg(4, "new"), &[], d).unwrap();
+    let mut spec = spec_copy.clone();
+    spec.actions.delete_host1 = true;
+    let (summary, _, _) = run_ok(&spec, &state);
+    assert_eq!(
+        summary.deleted_host1, 3,
+        "the message whose copy the user deleted stays remotely"
+    );
+    assert_eq!(remote.count("INBOX").unwrap(), 1);
+}
+
+#[test]
+fn a_changed_selection_re_examines_unchanged_folders() {
+    let rig = Rig::start().unwrap();
+    let mut remote = rig.account(Personality::Main, "user1").connect().unwrap();
+    let old = "Message-Id: <old@x>\r\nDate: Mon, 1 Jan 2018 10:00:00 +0000\r\nSubject: old\r\n\r\nold\r\n";
+    let new = format!(
+        "Message-Id: <new@x>\r\nDate: {}\r\nSubject: new\r\n\r\nnew\r\n",
+        chrono::Utc::now().to_rfc2822()
+    );
+    let d = chrono::Utc::now().fixed_offset();
+    remote.append("INBOX", old.as_bytes(), &[], d).unwrap();
+    remote
+        .append("INBOX", new.as_bytes(), &["a[b".to_string()], d)
+        .unwrap();
+    let mut spec = spec(&rig);
+    spec.select.max_age_days = Some(30.0);
+    let (recent_only, state, _) = run_ok(&spec, &SyncState::default());
+    assert_eq!(
+        recent_only.transferred, 1,
+        "--maxage works on the Date header"
+    );
+    spec.select.max_age_days = None;
+    let (all, _, _) = run_ok(&spec, &state);
+    assert_eq!(
+        all.transferred, 1,
+        "without --maxage the older message comes too"
+    );
+    assert_same(
+        &snapshot(&rig, Personality::Main, "user1"),
+        &snapshot(&rig, Personality::Main, "user2"),
+    );
+}

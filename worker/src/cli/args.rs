@@ -131,18 +131,55 @@ pub struct Args {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// Rewrites `-flag` to `--flag` (imapsync accepts both spellings).
+/// Rewrites `-flag` to `--flag` (imapsync accepts both spellings) for known flags in flag
+/// position only: the value after a flag that takes one (a password such as `-Secret`) is
+/// never touched.
 pub fn normalise_dashes(argv: impl IntoIterator<Item = String>) -> Vec<String> {
-    argv.into_iter()
-        .enumerate()
-        .map(|(i, a)| {
-            if i > 0 && a.starts_with('-') && !a.starts_with("--") && a.len() > 2 {
-                format!("-{a}")
-            } else {
-                a
+    use clap::CommandFactory;
+    let command = Args::command();
+    let takes_value = |name: &str| {
+        command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(name))
+            .map(|a| a.get_action().takes_values())
+    };
+    let mut out = Vec::new();
+    let mut value_expected = false;
+    for (i, arg) in argv.into_iter().enumerate() {
+        if i == 0 {
+            out.push(arg);
+            continue;
+        }
+        if value_expected {
+            // Joined as `--flag=value` so that a value starting with `-` stays a value.
+            value_expected = false;
+            if let Some(flag) = out.last_mut() {
+                flag.push('=');
+                flag.push_str(&arg);
             }
-        })
-        .collect()
+            continue;
+        }
+        let long = arg
+            .strip_prefix("--")
+            .or_else(|| arg.strip_prefix('-'))
+            .filter(|_| arg.len() > 2);
+        let Some(long) = long else {
+            out.push(arg);
+            continue;
+        };
+        let (name, inline_value) = match long.split_once('=') {
+            Some((name, _)) => (name, true),
+            None => (long, false),
+        };
+        match takes_value(name) {
+            Some(takes) => {
+                value_expected = takes && !inline_value;
+                out.push(format!("--{long}"));
+            }
+            None => out.push(arg),
+        }
+    }
+    out
 }
 
 fn password(
@@ -369,6 +406,18 @@ mod tests {
         );
         assert_eq!(spec.select.folders, ["INBOX"]);
         assert_eq!(spec.host1.password.expose(), "p");
+    }
+
+    #[test]
+    fn values_that_start_with_a_dash_are_kept() {
+        let argv = ["imapsync", "--password1", "-delete2", "-dry"].map(String::from);
+        let args = Args::try_parse_from(normalise_dashes(argv)).unwrap();
+        assert_eq!(args.password1.as_deref(), Some("-delete2"));
+        assert!(args.dry && !args.delete2);
+        let argv = normalise_dashes(
+            ["imapsync", "-password2", "-Secret", "-folder=INBOX"].map(String::from),
+        );
+        assert_eq!(argv, ["imapsync", "--password2=-Secret", "--folder=INBOX"]);
     }
 
     #[test]

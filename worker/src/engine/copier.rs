@@ -7,7 +7,7 @@ use super::budget::Reservation;
 use super::context::RunContext;
 use super::flags::FlagSet;
 use crate::imap::raw::AppendItem;
-use crate::imap::session::{Connection, FullMessage, ImapError};
+use crate::imap::session::{Connection, ErrorKind, FullMessage, ImapError};
 use protocol::exit::ExitCode;
 use protocol::state::StateChange;
 use std::sync::mpsc;
@@ -66,10 +66,20 @@ pub fn copy(
     let plan = batches(&request.messages);
     let (tx, rx) = mpsc::sync_channel::<Batch<'_>>(1);
     std::thread::scope(|scope| {
-        let fetcher = scope.spawn(move || fetch_stage(ctx, c1, plan, tx));
+        let fetcher = scope.spawn(move || fetch_stage(ctx, c1, request.folder1, plan, tx));
         let mut outcome = append_stage(ctx, c2, request, rx);
-        if let Ok(Err(err)) = fetcher.join() {
-            outcome.failure.get_or_insert(err);
+        match fetcher.join() {
+            Ok(Ok(unfetched)) => outcome.refused += unfetched,
+            Ok(Err(err)) => {
+                outcome.failure.get_or_insert(err);
+            }
+            Err(_) => {
+                outcome.failure.get_or_insert(ImapError::new(
+                    crate::imap::session::Side::Host1,
+                    crate::imap::session::ErrorKind::Protocol,
+                    "the fetch thread panicked",
+                ));
+            }
         }
         outcome
     })
@@ -78,12 +88,16 @@ pub fn copy(
 /// Fetched messages with the budget they hold.
 type Batch<'b> = (Vec<FullMessage>, Reservation<'b>);
 
+/// Fetches batch after batch; returns how many messages could not be fetched (each counted
+/// as an error).
 fn fetch_stage<'b>(
     ctx: &'b RunContext<'_>,
     c1: &mut Connection,
+    folder1: &str,
     plan: Vec<(Vec<u32>, u64)>,
     tx: mpsc::SyncSender<Batch<'b>>,
-) -> Result<(), ImapError> {
+) -> Result<u64, ImapError> {
+    let mut unfetched = 0;
     for (batch, bytes) in plan {
         let Some(reservation) = ctx.budget.reserve(bytes, || ctx.should_stop()) else {
             break;
@@ -91,19 +105,48 @@ fn fetch_stage<'b>(
         if ctx.should_stop() {
             break;
         }
-        let mut messages = c1.fetch_full(&batch)?;
-        if messages.len() < batch.len() {
-            let missing = batch.len() - messages.len();
-            ctx.info(format!(
-                "Host1: {missing} message(s) vanished before they could be fetched"
-            ));
-        }
+        let mut messages = fetch_batch(ctx, c1, folder1, &batch)?;
         messages.sort_by_key(|m| m.uid);
+        for uid in batch
+            .iter()
+            .filter(|uid| messages.binary_search_by_key(*uid, |m| m.uid).is_err())
+        {
+            unfetched += 1;
+            ctx.error(
+                ExitCode::ErrFetch,
+                format!("- msg {folder1}/{uid} could not be fetched from host1"),
+            );
+        }
         if tx.send((messages, reservation)).is_err() {
             break;
         }
     }
-    Ok(())
+    Ok(unfetched)
+}
+
+/// One batch; when host1 refuses it, message by message so one bad message costs only itself.
+fn fetch_batch(
+    ctx: &RunContext<'_>,
+    c1: &mut Connection,
+    folder1: &str,
+    batch: &[u32],
+) -> Result<Vec<FullMessage>, ImapError> {
+    match c1.fetch_full(batch) {
+        Err(err) if err.kind == ErrorKind::Refused && batch.len() > 1 => {
+            let mut messages = Vec::with_capacity(batch.len());
+            for uid in batch {
+                match c1.fetch_full(std::slice::from_ref(uid)) {
+                    Ok(one) => messages.extend(one),
+                    Err(err) if err.kind == ErrorKind::Refused => {
+                        ctx.info(format!("Host1: {folder1}/{uid}: {}", err.message));
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
+            Ok(messages)
+        }
+        other => other,
+    }
 }
 
 fn append_stage(
@@ -130,46 +173,67 @@ fn append_stage(
                 date: m.internal_date,
             })
             .collect();
-        let appended = match c2.append_batch(request.folder2, &items) {
-            Ok(uids) => (0..batch.len())
-                .map(|i| Some(uids.get(i).copied().unwrap_or(0)))
-                .collect(),
-            Err(err) if err.is_connection() => {
-                outcome.failure = Some(err);
-                break;
-            }
-            Err(_) if batch.len() > 1 => one_by_one(ctx, c2, request, &batch, &items),
-            Err(err) => {
-                report_refused(ctx, request, &batch[0], &err);
-                vec![None]
+        let appended = if items.len() > 1 && !c2.supports_multiappend() {
+            one_by_one(ctx, c2, request, &batch, &items, &mut outcome)
+        } else {
+            match c2.append_batch(request.folder2, &items) {
+                Ok(uids) => (0..batch.len())
+                    .map(|i| Some(uids.get(i).copied().unwrap_or(0)))
+                    .collect(),
+                Err(err) if err.is_connection() => {
+                    outcome.failure = Some(err);
+                    break;
+                }
+                Err(_) if batch.len() > 1 => {
+                    one_by_one(ctx, c2, request, &batch, &items, &mut outcome)
+                }
+                Err(err) => {
+                    report_refused(ctx, request, &batch[0], &err);
+                    vec![None]
+                }
             }
         };
         outcome.refused += appended.iter().filter(|uid| uid.is_none()).count() as u64;
-        let mut pairs = Vec::new();
-        for ((message, flags), uid2) in batch.iter().zip(&flags).zip(appended) {
-            let Some(uid2) = uid2 else { continue };
-            let size = message.raw.len() as u64;
-            outcome.copied.push((message.uid, uid2));
-            if uid2 != 0 {
-                pairs.push((message.uid, uid2, FlagSet::from_names(flags).render()));
-            }
-            ctx.count(|c| {
-                c.transferred += 1;
-                c.bytes_transferred += size;
-            });
-            ctx.progress(|p| {
-                p.messages_done += 1;
-                p.bytes_done += size;
-            });
-        }
-        if !pairs.is_empty() {
-            ctx.emit(vec![StateChange::Mapped {
-                folder1: request.folder1.to_string(),
-                pairs,
-            }]);
+        record(ctx, request, &batch, &flags, &appended, &mut outcome);
+        if outcome.failure.is_some() {
+            break;
         }
     }
     outcome
+}
+
+/// Counts, reports and maps the messages of a batch that reached host2.
+fn record(
+    ctx: &RunContext<'_>,
+    request: &CopyRequest<'_>,
+    batch: &[FullMessage],
+    flags: &[Vec<String>],
+    appended: &[Option<u32>],
+    outcome: &mut CopyOutcome,
+) {
+    let mut pairs = Vec::new();
+    for ((message, flags), uid2) in batch.iter().zip(flags).zip(appended) {
+        let Some(uid2) = *uid2 else { continue };
+        let size = message.raw.len() as u64;
+        outcome.copied.push((message.uid, uid2));
+        if uid2 != 0 {
+            pairs.push((message.uid, uid2, FlagSet::from_names(flags).render()));
+        }
+        ctx.count(|c| {
+            c.transferred += 1;
+            c.bytes_transferred += size;
+        });
+        ctx.progress(|p| {
+            p.messages_done += 1;
+            p.bytes_done += size;
+        });
+    }
+    if !pairs.is_empty() {
+        ctx.emit(vec![StateChange::Mapped {
+            folder1: request.folder1.to_string(),
+            pairs,
+        }]);
+    }
 }
 
 /// The flags a copy gets: host1's, plus the extra flag, minus what cannot be stored.
@@ -181,13 +245,15 @@ fn append_flags(message: &FullMessage, extra: Option<&str>) -> Vec<String> {
     flags.storable()
 }
 
-/// After a refused batch: append message by message, so one bad message costs only itself.
+/// Message by message (no MULTIAPPEND, or a refused batch): one bad message costs only
+/// itself. A broken connection is recorded in `outcome` and ends the batch.
 fn one_by_one(
     ctx: &RunContext<'_>,
     c2: &mut Connection,
     request: &CopyRequest<'_>,
     batch: &[FullMessage],
     items: &[AppendItem<'_>],
+    outcome: &mut CopyOutcome,
 ) -> Vec<Option<u32>> {
     let mut out = Vec::with_capacity(items.len());
     for (message, item) in batch.iter().zip(items) {
@@ -196,7 +262,10 @@ fn one_by_one(
         }
         match c2.append_batch(request.folder2, std::slice::from_ref(item)) {
             Ok(uids) => out.push(Some(uids.first().copied().unwrap_or(0))),
-            Err(err) if err.is_connection() => break,
+            Err(err) if err.is_connection() => {
+                outcome.failure = Some(err);
+                break;
+            }
             Err(err) => {
                 report_refused(ctx, request, message, &err);
                 out.push(None);

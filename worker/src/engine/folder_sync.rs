@@ -34,6 +34,8 @@ pub struct FolderTotals {
 /// What the two sides look like at the start of a pass.
 struct Listing {
     st1: FolderStatus,
+    /// host2 UIDNEXT before this pass appended anything.
+    uidnext2_start: u32,
     /// host1 `(uid, size)` of every message.
     sizes1: Vec<(u32, u32)>,
     /// host1 UIDs the selection (search, age) lets through.
@@ -64,10 +66,20 @@ pub fn sync_folder(
         }
         Err(e) => return Err(e),
     };
-    let uv2 = if exists2 { c2.status(&job.raw2)?.0 } else { 0 };
-    let prior = ctx
-        .folder_state(&job.raw1)
+    let (uv2, st2) = if exists2 {
+        c2.status(&job.raw2)?
+    } else {
+        (0, FolderStatus::default())
+    };
+    let known = ctx.folder_state(&job.raw1);
+    let had_pairs = known.as_ref().is_some_and(|p| !p.pairs.is_empty());
+    let prior = known
         .filter(|p| p.uidvalidity1 == uv1 && p.uidvalidity2 == uv2 && p.host2_folder == job.raw2);
+    if prior.is_none() && had_pairs && !dry {
+        ctx.info(format!(
+            "[{name1}]: UIDVALIDITY changed, matching by headers again"
+        ));
+    }
     ctx.emit(vec![StateChange::FolderBegin {
         folder1: job.raw1.clone(),
         host2_folder: job.raw2.clone(),
@@ -75,34 +87,25 @@ pub fn sync_folder(
         uidvalidity2: uv2,
         reset: prior.is_none(),
     }]);
-    if prior.is_none()
-        && ctx
-            .folder_state(&job.raw1)
-            .is_some_and(|p| !p.pairs.is_empty())
-        && !dry
-    {
-        ctx.info(format!(
-            "[{name1}]: UIDVALIDITY changed, matching by headers again"
-        ));
-    }
     if modifies_host1(ctx) {
         c1.select(&job.raw1)?;
     } else {
         c1.examine(&job.raw1)?;
     }
-    let sizes1 = c1.list_sizes(1)?;
+    let sizes1 = list_all(c1, st1.messages)?;
     let selected1 = match search_criteria(ctx) {
         Some(criteria) => c1.uid_search(&criteria)?,
         None => sizes1.iter().map(|(uid, _)| *uid).collect(),
     };
     let sizes2 = if exists2 {
         c2.select(&job.raw2)?;
-        c2.list_sizes(1)?
+        list_all(c2, st2.messages)?
     } else {
         Vec::new()
     };
     let listing = Listing {
         st1,
+        uidnext2_start: st2.uidnext,
         sizes1,
         selected1,
         sizes2,
@@ -153,6 +156,39 @@ pub fn skip_unchanged(
     }))
 }
 
+/// Every message's UID and size. A refusal means "empty" only for a folder STATUS counted as
+/// empty; an empty answer for a folder STATUS counted as full is an error. Either way a
+/// misbehaving server cannot make mapped messages look deleted.
+fn list_all(conn: &mut Connection, messages: u32) -> Result<Vec<(u32, u32)>, ImapError> {
+    match conn.list_sizes(1) {
+        Err(e) if e.kind == ErrorKind::Refused && messages == 0 => Ok(Vec::new()),
+        Ok(list) if list.is_empty() && messages > 0 => Err(ImapError::new(
+            conn.side(),
+            ErrorKind::Refused,
+            format!("the folder listed no message while STATUS counted {messages}"),
+        )),
+        other => other,
+    }
+}
+
+/// The selection and actions that decide what a pass does to a folder, as recorded with it.
+fn scope(ctx: &RunContext<'_>) -> String {
+    let sel = &ctx.spec.select;
+    let a = &ctx.spec.actions;
+    format!(
+        "search1={:?};maxage={:?};minage={:?};seen1={};delete1={};delete1older={:?};delete2={};flags={};sieve={}",
+        sel.search1,
+        sel.max_age_days,
+        sel.min_age_days,
+        a.set_seen_on_host1,
+        a.delete_host1,
+        a.delete_host1_older_days,
+        a.delete_host2_messages,
+        a.resync_flags,
+        a.sieve_delivery
+    )
+}
+
 /// Creates the host2 folder (and subscribes it); false in a dry run.
 fn ensure_host2_folder(
     ctx: &RunContext<'_>,
@@ -199,6 +235,8 @@ fn unchanged(
     let sel = &ctx.spec.select;
     let actions = &ctx.spec.actions;
     prior.status1.as_ref() == Some(st1)
+        && prior.scope == scope(ctx)
+        && (st1.highestmodseq != 0 || !actions.resync_flags)
         && (!actions.delete_host2_messages || prior.status2.as_ref() == Some(st2))
         && sel.min_age_days.is_none()
         && actions.delete_host1_older_days.is_none()
@@ -287,7 +325,7 @@ impl Pass<'_, '_> {
         if ctx.should_stop() {
             return Ok(self.totals(&outcome.copied, 0));
         }
-        self.host1_after_copy(c1, &pairing)?;
+        self.host1_after_copy(c1, &pairing, &outcome.copied)?;
         let deleted2_bytes = self.host2_cleanup(c2, &pairing)?;
         self.sieve(c2, &outcome.copied)?;
         let totals = self.totals(&outcome.copied, deleted2_bytes);
@@ -297,13 +335,21 @@ impl Pass<'_, '_> {
         }
         if self.exists2 && !actions.dry_run {
             let (_, st2_end) = c2.status(&self.job.raw2)?;
+            // Copies whose host2 UID is unknown (no UIDPLUS) stay above the watermark, so the
+            // next pass pairs them by signature instead of copying them again.
+            let unmapped_copies = outcome.copied.iter().any(|(_, uid2)| *uid2 == 0);
             ctx.emit(vec![StateChange::FolderDone {
                 folder1: self.job.raw1.clone(),
                 status1: self.listing.st1,
                 status2: st2_end,
-                watermark2: st2_end.uidnext,
+                watermark2: if unmapped_copies {
+                    self.listing.uidnext2_start
+                } else {
+                    st2_end.uidnext
+                },
                 bytes1: totals.bytes1,
                 bytes2: totals.bytes2,
+                scope: scope(ctx),
             }]);
         }
         ctx.count(|c| c.folders_synced += 1);
@@ -340,7 +386,10 @@ impl Pass<'_, '_> {
                 pairing.gone.push((*uid1, pair.uid2));
             }
         }
-        let known2: HashSet<u32> = mapped.values().map(|p| p.uid2).collect();
+        let mut known2: HashSet<u32> = mapped.values().map(|p| p.uid2).collect();
+        if let Some(prior) = self.prior {
+            known2.extend(&prior.protected2);
+        }
         let watermark = self.prior.map_or(0, |p| p.watermark2);
         let unknown2: Vec<u32> = self
             .listing
@@ -541,12 +590,28 @@ impl Pass<'_, '_> {
     }
 
     /// `\Seen`, `--delete1` and `--delete1older` on host1, only for messages known on host2.
-    fn host1_after_copy(&self, c1: &mut Connection, pairing: &Pairing) -> Result<(), ImapError> {
+    /// `\Seen`, `--delete1` and `--delete1older` on host1. Deletion only touches messages
+    /// verified on host2: appended in this pass, or mapped to a host2 UID listed now.
+    fn host1_after_copy(
+        &self,
+        c1: &mut Connection,
+        pairing: &Pairing,
+        copied: &[(u32, u32)],
+    ) -> Result<(), ImapError> {
         let ctx = self.ctx;
         let actions = &ctx.spec.actions;
         if actions.dry_run {
             return Ok(());
         }
+        let present2: HashSet<u32> = self.listing.sizes2.iter().map(|(u, _)| *u).collect();
+        let copied1: HashSet<u32> = copied.iter().map(|(u1, _)| *u1).collect();
+        let verified = |uid1: &u32| {
+            copied1.contains(uid1)
+                || pairing
+                    .known
+                    .get(uid1)
+                    .is_some_and(|u2| present2.contains(u2))
+        };
         let selected_known: Vec<u32> = self
             .listing
             .selected1
@@ -559,12 +624,12 @@ impl Pass<'_, '_> {
         }
         let mut doomed: Vec<u32> = Vec::new();
         if actions.delete_host1 {
-            doomed.extend(&selected_known);
+            doomed.extend(selected_known.iter().filter(|u| verified(u)));
         }
         if let Some(days) = actions.delete_host1_older_days {
             let before = imap_date(chrono::Utc::now(), f64::from(days));
             let old = c1.uid_search(&format!("BEFORE {before}"))?;
-            doomed.extend(old.into_iter().filter(|u| pairing.known.contains_key(u)));
+            doomed.extend(old.into_iter().filter(|u| verified(u)));
         }
         doomed.sort_unstable();
         doomed.dedup();
@@ -578,10 +643,21 @@ impl Pass<'_, '_> {
             self.name1,
             doomed.len()
         ));
-        ctx.emit(vec![StateChange::Unmapped {
-            folder1: self.job.raw1.clone(),
-            uids1: doomed,
-        }]);
+        let kept2: Vec<u32> = doomed
+            .iter()
+            .filter_map(|u1| pairing.known.get(u1).copied())
+            .filter(|u2| *u2 != 0)
+            .collect();
+        ctx.emit(vec![
+            StateChange::Unmapped {
+                folder1: self.job.raw1.clone(),
+                uids1: doomed,
+            },
+            StateChange::Protected {
+                folder1: self.job.raw1.clone(),
+                uids2: kept2,
+            },
+        ]);
         Ok(())
     }
 
@@ -657,7 +733,7 @@ impl Pass<'_, '_> {
         c2.select(folder)?;
         let filtered = c2
             .raw_command(&format!("FILTER SIEVE DELIVERY UID {set}"))
-            .and_then(|()| c2.expunge());
+            .and_then(|()| c2.expunge_uids(&uids2).map(drop));
         match filtered {
             Err(e) if e.kind == ErrorKind::Refused => {
                 self.ctx.error(

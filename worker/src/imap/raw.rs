@@ -19,6 +19,9 @@ pub enum RawError {
     Protocol(String),
 }
 
+/// Largest literal accepted from a server (a message bigger than this is refused, not read).
+pub const MAX_LITERAL_BYTES: usize = 1 << 30;
+
 /// One lexical element of a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
@@ -176,6 +179,11 @@ pub fn read_response<R: BufRead>(reader: &mut R) -> Result<Vec<Token>, RawError>
         let text = line.strip_suffix(b"\n").unwrap_or(&line);
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         match tokenize(text, &mut tokens) {
+            Some(len) if len > MAX_LITERAL_BYTES => {
+                return Err(RawError::Protocol(format!(
+                    "the server announced a {len}-byte literal (limit {MAX_LITERAL_BYTES})"
+                )));
+            }
             Some(len) => {
                 let mut literal = vec![0; len];
                 reader.read_exact(&mut literal)?;
@@ -227,12 +235,13 @@ fn tokenize(line: &[u8], out: &mut Vec<Token>) -> Option<usize> {
             }
             _ => {
                 let start = i;
+                let bracketed = starts_section(&line[i..]);
                 let mut depth = 0;
                 while i < line.len() {
                     match line[i] {
-                        b'[' => depth += 1,
-                        b']' => depth -= 1,
-                        b' ' | b'(' | b')' if depth == 0 => break,
+                        b'[' if bracketed => depth += 1,
+                        b']' if bracketed => depth -= 1,
+                        b' ' | b'(' | b')' if depth <= 0 => break,
                         _ => {}
                     }
                     i += 1;
@@ -244,6 +253,14 @@ fn tokenize(line: &[u8], out: &mut Vec<Token>) -> Option<usize> {
         }
     }
     None
+}
+
+/// True where an atom may contain spaces inside brackets: a response code (`[APPENDUID ...]`)
+/// or a body section (`BODY[HEADER.FIELDS (A B)]`). Elsewhere `[` is an ordinary atom
+/// character (a keyword may contain it).
+fn starts_section(rest: &[u8]) -> bool {
+    let upper: Vec<u8> = rest.iter().take(8).map(u8::to_ascii_uppercase).collect();
+    rest.first() == Some(&b'[') || upper.starts_with(b"BODY[") || upper.starts_with(b"BINARY[")
 }
 
 fn describe(tokens: &[Token]) -> String {
@@ -405,6 +422,20 @@ mod tests {
         assert_eq!(item.uid, 5);
         assert_eq!(item.body.as_deref(), Some(&b"ab\r\n"[..]));
         assert_eq!(fetch_item(response(b"* 4 EXISTS\r\n")), None);
+    }
+
+    #[test]
+    fn keywords_with_brackets_do_not_swallow_literals() {
+        let tokens = response(b"* 1 FETCH (UID 3 FLAGS (a[b \\Seen) BODY[] {2}\r\nhi)\r\n");
+        let item = fetch_item(tokens).unwrap();
+        assert_eq!(item.flags, ["a[b", "\\Seen"]);
+        assert_eq!(item.body.as_deref(), Some(&b"hi"[..]));
+    }
+
+    #[test]
+    fn absurd_literals_are_refused() {
+        let huge = format!("* 1 FETCH (BODY[] {{{}}}\r\n", MAX_LITERAL_BYTES + 1);
+        assert!(read_response(&mut io::Cursor::new(huge.into_bytes())).is_err());
     }
 
     #[test]

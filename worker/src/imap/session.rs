@@ -481,9 +481,15 @@ impl Connection {
             .collect())
     }
 
-    /// Appends messages in one command where the server allows (MULTIAPPEND, LITERAL+).
-    /// Returns the new UIDs in order when the server reports them (UIDPLUS), else an empty
-    /// list. All or nothing: on an error no message of the batch was appended.
+    /// True when several messages can be appended in one command.
+    pub fn supports_multiappend(&self) -> bool {
+        self.has_capability("MULTIAPPEND")
+    }
+
+    /// Appends messages in one command (MULTIAPPEND when more than one; the caller checks
+    /// [`Self::supports_multiappend`]), with LITERAL+ when offered. Returns the new UIDs in
+    /// order when the server reports them (UIDPLUS), else an empty list. All or nothing: on
+    /// an error no message of the batch was appended.
     pub fn append_batch(
         &mut self,
         folder: &str,
@@ -493,16 +499,24 @@ impl Connection {
             return Ok(Vec::new());
         }
         let literal_plus = self.has_capability("LITERAL+");
-        if messages.len() > 1 && !self.has_capability("MULTIAPPEND") {
-            let mut uids = Vec::new();
-            for message in messages {
-                uids.extend(self.append_batch(folder, std::slice::from_ref(message))?);
-            }
-            return Ok(uids);
-        }
         self.raw
             .append(folder, messages, literal_plus)
             .map_err(|e| self.raw_err(e, &format!("APPEND {folder}")))
+    }
+
+    /// Expunges exactly `uids` among the `\Deleted` messages of the selected folder; without
+    /// UIDPLUS nothing is expunged (a plain EXPUNGE would take the user's own deletions too).
+    pub fn expunge_uids(&mut self, uids: &[u32]) -> Result<bool, ImapError> {
+        if uids.is_empty() || !self.has_capability("UIDPLUS") {
+            return Ok(false);
+        }
+        for chunk in uids.chunks(1000) {
+            self.session
+                .uid_expunge(uidset::format(chunk))
+                .map_err(|e| self.err(e, "UID EXPUNGE"))?;
+            self.drain();
+        }
+        Ok(true)
     }
 
     /// Runs a command the `imap` crate cannot parse the reply of; the reply is ignored.
@@ -534,23 +548,10 @@ impl Connection {
             return Ok(());
         }
         self.store(uids, '+', &["\\Deleted".to_string()])?;
-        for chunk in uids.chunks(1000) {
-            let set = uidset::format(chunk);
-            let result = if self.has_capability("UIDPLUS") {
-                self.session.uid_expunge(&set).map(|_| ())
-            } else {
-                self.session.expunge().map(|_| ())
-            };
-            result.map_err(|e| self.err(e, "EXPUNGE"))?;
+        if !self.expunge_uids(uids)? {
+            self.session.expunge().map_err(|e| self.err(e, "EXPUNGE"))?;
             self.drain();
         }
-        Ok(())
-    }
-
-    /// Removes every `\\Deleted` message of the selected folder.
-    pub fn expunge(&mut self) -> Result<(), ImapError> {
-        self.session.expunge().map_err(|e| self.err(e, "EXPUNGE"))?;
-        self.drain();
         Ok(())
     }
 

@@ -82,6 +82,13 @@ pub fn run(spec: &SyncSpec, state: &SyncState) -> (RunSummary, SyncState, Vec<St
     };
     let summary = engine::run(spec, state.clone(), &recorder, &CancelToken::default());
     let logs = recorder.logs.into_inner().unwrap();
+    // Shown by the test harness only when the test fails.
+    eprintln!(
+        "run {} -> {}: {summary:?}\n  {}",
+        spec.host1.user,
+        spec.host2.user,
+        logs.join("\n  ")
+    );
     (summary, recorder.state.into_inner().unwrap(), logs)
 }
 
