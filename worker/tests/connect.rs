@@ -10,17 +10,12 @@ use protocol::rpc::LoginErrorKind;
 use protocol::secret::Secret;
 use protocol::spec::Security;
 use protocol::state::SyncState;
-use testkit::{seed, Corpus, Personality, Rig};
+use testkit::{Corpus, Personality, Rig};
 use worker::engine;
 
 #[test]
 fn implicit_tls_works_without_verification_and_fails_clearly_with_it() {
-    let rig = Rig::start().unwrap();
-    seed(
-        &rig.account(Personality::Main, "user1"),
-        &Corpus::edge_cases(),
-    )
-    .unwrap();
+    let rig = rig_with(&Corpus::edge_cases());
     let mut spec = spec(&rig);
     spec.host1.security = Security::Tls;
     spec.host1.port = rig.tls_port(Personality::Main);
@@ -97,12 +92,7 @@ fn free_port() -> u16 {
 
 #[test]
 fn master_login_with_sasl_plain_authorization_identity() {
-    let rig = Rig::start().unwrap();
-    seed(
-        &rig.account(Personality::Main, "user1"),
-        &Corpus::edge_cases(),
-    )
-    .unwrap();
+    let rig = rig_with(&Corpus::edge_cases());
     let mut spec = spec(&rig);
     spec.host1.user = "user1".into();
     spec.host1.auth_user = Some(rig.master_user.clone());
@@ -116,9 +106,8 @@ fn master_login_with_sasl_plain_authorization_identity() {
 
 #[test]
 fn folder_sizes_cover_both_sides_within_scope() {
-    let rig = Rig::start().unwrap();
     let corpus = Corpus::edge_cases();
-    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let rig = rig_with(&corpus);
     let mut spec = spec(&rig);
     spec.select.exclude = vec!["^Archive".into()];
     let before = engine::folder_sizes(&spec);

@@ -215,9 +215,8 @@ fn delete_local_removes_host2_messages_and_folders_host1_lacks() {
 
 #[test]
 fn delete_remote_empties_host1_after_a_verified_copy() {
-    let rig = Rig::start().unwrap();
     let corpus = Corpus::edge_cases();
-    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let rig = rig_with(&corpus);
     let before = snapshot(&rig, Personality::Main, "user1");
     let mut spec = spec(&rig);
     spec.actions.delete_host1 = true;
@@ -270,12 +269,7 @@ fn delete_remote_older_keeps_recent_mail_on_host1() {
 
 #[test]
 fn dry_run_changes_nothing() {
-    let rig = Rig::start().unwrap();
-    seed(
-        &rig.account(Personality::Main, "user1"),
-        &Corpus::edge_cases(),
-    )
-    .unwrap();
+    let rig = rig_with(&Corpus::edge_cases());
     let before2 = snapshot(&rig, Personality::Main, "user2");
     let mut spec = spec(&rig);
     spec.actions.dry_run = true;

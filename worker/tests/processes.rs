@@ -11,7 +11,7 @@ use protocol::rpc::{Progress, RunParams, RunSummary, StateUpdate, METHOD_CANCEL,
 use protocol::state::SyncState;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use testkit::{seed, Corpus, Personality, Rig};
+use testkit::{Corpus, Personality, Rig};
 
 fn write_secret(rig: &Rig, name: &str, value: &str) -> std::path::PathBuf {
     let path = rig.dir().join(name);
@@ -33,9 +33,8 @@ fn host2_total(rig: &Rig) -> u32 {
 
 #[test]
 fn cli_killed_half_way_then_rerun_loses_and_duplicates_nothing() {
-    let rig = Rig::start().unwrap();
     let corpus = Corpus::bulk(7, 1500, 0.0);
-    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let rig = rig_with(&corpus);
     let pass1 = write_secret(&rig, "p1", &rig.user_password);
     let pass2 = write_secret(&rig, "p2", &rig.master_password);
     let state = rig.dir().join("task.state");
@@ -134,9 +133,8 @@ fn drain_state(sub: &mut Subscription<StateUpdate>, state: &mut SyncState) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_runs_over_rpc_streams_the_map_and_cancels_within_two_seconds() {
-    let rig = Rig::start().unwrap();
     let corpus = Corpus::bulk(11, 3000, 0.0);
-    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let rig = rig_with(&corpus);
     let spec = spec(&rig);
     let worker = spawn_worker();
     let mut states: Subscription<StateUpdate> =
@@ -214,12 +212,7 @@ async fn worker_runs_over_rpc_streams_the_map_and_cancels_within_two_seconds() {
 
 #[test]
 fn cli_flags_behave_like_imapsync() {
-    let rig = Rig::start().unwrap();
-    seed(
-        &rig.account(Personality::Main, "user1"),
-        &Corpus::edge_cases(),
-    )
-    .unwrap();
+    let rig = rig_with(&Corpus::edge_cases());
     let pass1 = write_secret(&rig, "p1", &rig.user_password);
     let pass2 = write_secret(&rig, "p2", &rig.master_password);
     let port = rig.imap_port.to_string();

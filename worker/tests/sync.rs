@@ -5,13 +5,12 @@ mod common;
 
 use common::*;
 use protocol::state::SyncState;
-use testkit::{seed, Corpus, FlagAction, Personality, Rig};
+use testkit::{Corpus, FlagAction, Personality, Rig};
 
 #[test]
 fn first_run_copies_everything_and_the_second_copies_nothing() {
-    let rig = Rig::start().unwrap();
     let corpus = Corpus::edge_cases().with_large(20 * 1024 * 1024);
-    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let rig = rig_with(&corpus);
     let spec = spec(&rig);
 
     let (first, state, _) = run_ok(&spec, &SyncState::default());
@@ -31,9 +30,8 @@ fn first_run_copies_everything_and_the_second_copies_nothing() {
 
 #[test]
 fn without_a_map_mail_already_on_host2_is_recognised_and_not_duplicated() {
-    let rig = Rig::start().unwrap();
     let corpus = Corpus::edge_cases();
-    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let rig = rig_with(&corpus);
     let spec = spec(&rig);
     run_ok(&spec, &SyncState::default());
     // Lose the map (as after an upgrade from the Perl module) and add one new message.
@@ -108,9 +106,8 @@ fn host1_flag_changes_reach_host2_and_local_changes_are_kept() {
 
 #[test]
 fn names_map_between_slash_and_dot_personalities_both_ways() {
-    let rig = Rig::start().unwrap();
     let corpus = Corpus::edge_cases();
-    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let rig = rig_with(&corpus);
     let mut to_dot = spec(&rig);
     to_dot.host2 = host2(&rig, Personality::Dot, "user2");
     run_ok(&to_dot, &SyncState::default());

@@ -7,8 +7,15 @@ use protocol::secret::Secret;
 use protocol::spec::{Actions, Endpoint, Security, Selection, SyncSpec};
 use protocol::state::{StateChange, SyncState};
 use std::sync::Mutex;
-use testkit::{Personality, Rig, Snapshot};
+use testkit::{seed, Corpus, Personality, Rig, Snapshot};
 use worker::engine::{self, CancelToken, EventSink};
+
+/// A fresh rig whose main `user1` holds `corpus`.
+pub fn rig_with(corpus: &Corpus) -> Rig {
+    let rig = Rig::start().unwrap();
+    seed(&rig.account(Personality::Main, "user1"), corpus).unwrap();
+    rig
+}
 
 /// host1 = `user` logged in with its own password on the plain port of `personality`.
 pub fn host1(rig: &Rig, personality: Personality, user: &str) -> Endpoint {
