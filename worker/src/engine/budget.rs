@@ -2,6 +2,7 @@
 //! only once its bytes are reserved, and the reservation travels with the batch until it has
 //! been appended. Peak memory is then bounded by the budget, whatever the folder sizes.
 
+use super::context::lock;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -34,7 +35,7 @@ impl ByteBudget {
     /// with `None` as soon as `stop()` turns true.
     pub fn reserve(&self, bytes: u64, stop: impl Fn() -> bool) -> Option<Reservation<'_>> {
         let bytes = bytes.min(self.total);
-        let mut available = self.available.lock().unwrap_or_else(|e| e.into_inner());
+        let mut available = lock(&self.available);
         while *available < bytes {
             if stop() {
                 return None;
@@ -55,11 +56,7 @@ impl ByteBudget {
 
 impl Drop for Reservation<'_> {
     fn drop(&mut self) {
-        let mut available = self
-            .budget
-            .available
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut available = lock(&self.budget.available);
         *available += self.bytes;
         self.budget.freed.notify_all();
     }

@@ -36,11 +36,12 @@ struct Listing {
     st1: FolderStatus,
     /// host2 UIDNEXT before this pass appended anything.
     uidnext2_start: u32,
-    /// host1 `(uid, size)` of every message.
-    sizes1: Vec<(u32, u32)>,
+    /// host1 UID -> size of every message.
+    sizes1: BTreeMap<u32, u32>,
     /// host1 UIDs the selection (search, age) lets through.
     selected1: Vec<u32>,
-    sizes2: Vec<(u32, u32)>,
+    /// host2 UID -> size of every message.
+    sizes2: BTreeMap<u32, u32>,
 }
 
 /// Syncs `job`. Per-message problems are counted in `ctx`; an `Err` means the connection or
@@ -92,16 +93,16 @@ pub fn sync_folder(
     } else {
         c1.examine(&job.raw1)?;
     }
-    let sizes1 = list_all(c1, st1.messages)?;
+    let sizes1: BTreeMap<u32, u32> = list_all(c1, st1.messages)?.into_iter().collect();
     let selected1 = match search_criteria(ctx) {
         Some(criteria) => c1.uid_search(&criteria)?,
-        None => sizes1.iter().map(|(uid, _)| *uid).collect(),
+        None => sizes1.keys().copied().collect(),
     };
-    let sizes2 = if exists2 {
+    let sizes2: BTreeMap<u32, u32> = if exists2 {
         c2.select(&job.raw2)?;
-        list_all(c2, st2.messages)?
+        list_all(c2, st2.messages)?.into_iter().collect()
     } else {
-        Vec::new()
+        BTreeMap::new()
     };
     let listing = Listing {
         st1,
@@ -305,7 +306,7 @@ impl Pass<'_, '_> {
             self.resync_flags(c1, c2)?;
         }
         let to_copy: Vec<(u32, u32)> = {
-            let sizes: HashMap<u32, u32> = self.listing.sizes1.iter().copied().collect();
+            let sizes = &self.listing.sizes1;
             self.listing
                 .selected1
                 .iter()
@@ -357,15 +358,14 @@ impl Pass<'_, '_> {
     }
 
     fn totals(&self, copied: &[(u32, u32)], deleted2_bytes: u64) -> FolderTotals {
-        let sizes1: HashMap<u32, u32> = self.listing.sizes1.iter().copied().collect();
         let copied_bytes: u64 = copied
             .iter()
-            .map(|(uid1, _)| u64::from(sizes1.get(uid1).copied().unwrap_or(0)))
+            .map(|(uid1, _)| u64::from(self.listing.sizes1.get(uid1).copied().unwrap_or(0)))
             .sum();
-        let bytes2: u64 = self.listing.sizes2.iter().map(|(_, s)| u64::from(*s)).sum();
+        let bytes2: u64 = self.listing.sizes2.values().map(|s| u64::from(*s)).sum();
         FolderTotals {
             messages1: self.listing.sizes1.len() as u64,
-            bytes1: self.listing.sizes1.iter().map(|(_, s)| u64::from(*s)).sum(),
+            bytes1: self.listing.sizes1.values().map(|s| u64::from(*s)).sum(),
             messages2: self.listing.sizes2.len() as u64 + copied.len() as u64,
             bytes2: (bytes2 + copied_bytes).saturating_sub(deleted2_bytes),
         }
@@ -375,12 +375,12 @@ impl Pass<'_, '_> {
     fn pair_known(&self, c1: &mut Connection, c2: &mut Connection) -> Result<Pairing, ImapError> {
         let ctx = self.ctx;
         let actions = &ctx.spec.actions;
-        let present1: HashSet<u32> = self.listing.sizes1.iter().map(|(u, _)| *u).collect();
+        let present1 = &self.listing.sizes1;
         let empty = BTreeMap::new();
         let mapped: &BTreeMap<u32, Pair> = self.prior.map_or(&empty, |p| &p.pairs);
         let mut pairing = Pairing::default();
         for (uid1, pair) in mapped {
-            if present1.contains(uid1) {
+            if present1.contains_key(uid1) {
                 pairing.known.insert(*uid1, pair.uid2);
             } else {
                 pairing.gone.push((*uid1, pair.uid2));
@@ -394,15 +394,15 @@ impl Pass<'_, '_> {
         let unknown2: Vec<u32> = self
             .listing
             .sizes2
-            .iter()
-            .map(|(u, _)| *u)
+            .keys()
+            .copied()
             .filter(|u| !known2.contains(u) && (actions.delete_host2_messages || *u >= watermark))
             .collect();
         let candidates1: Vec<u32> = if actions.delete_host2_messages {
             self.listing
                 .sizes1
-                .iter()
-                .map(|(u, _)| *u)
+                .keys()
+                .copied()
                 .filter(|u| !mapped.contains_key(u))
                 .collect()
         } else {
@@ -472,12 +472,11 @@ impl Pass<'_, '_> {
         if since.is_some() && since == Some(self.listing.st1.highestmodseq) {
             return Ok(());
         }
-        let present1: HashSet<u32> = self.listing.sizes1.iter().map(|(u, _)| *u).collect();
         let uids1: Vec<u32> = prior
             .pairs
             .keys()
             .copied()
-            .filter(|u| present1.contains(u))
+            .filter(|u| self.listing.sizes1.contains_key(u))
             .collect();
         let changed: Vec<(u32, FlagSet, &Pair)> = c1
             .fetch_flags_changed(&uids1, since)?
@@ -603,14 +602,13 @@ impl Pass<'_, '_> {
         if actions.dry_run {
             return Ok(());
         }
-        let present2: HashSet<u32> = self.listing.sizes2.iter().map(|(u, _)| *u).collect();
         let copied1: HashSet<u32> = copied.iter().map(|(u1, _)| *u1).collect();
         let verified = |uid1: &u32| {
             copied1.contains(uid1)
                 || pairing
                     .known
                     .get(uid1)
-                    .is_some_and(|u2| present2.contains(u2))
+                    .is_some_and(|u2| self.listing.sizes2.contains_key(u2))
         };
         let selected_known: Vec<u32> = self
             .listing
@@ -675,7 +673,7 @@ impl Pass<'_, '_> {
         if !actions.delete_host2_messages || !self.exists2 {
             return Ok(0);
         }
-        let present2: HashMap<u32, u32> = self.listing.sizes2.iter().copied().collect();
+        let present2 = &self.listing.sizes2;
         let mut doomed: Vec<u32> = pairing
             .orphans2
             .iter()
