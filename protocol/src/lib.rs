@@ -1,7 +1,8 @@
 //! The one source of truth shared by the worker, the supervisor and their clients: RPC method
-//! names and payloads, the sync specification, the persistent UID map, imapsync-compatible exit
+//! names and payloads (worker and control API), the sync specification, the task `.env` codec, the persistent UID map, imapsync-compatible exit
 //! codes and the newline-delimited JSON-RPC transport.
 
+pub mod control;
 pub mod exit;
 pub mod framing;
 pub mod report;
@@ -10,3 +11,4 @@ pub mod secret;
 pub mod spec;
 pub mod state;
 pub mod state_file;
+pub mod task;

@@ -39,6 +39,10 @@ pub struct Endpoint {
     /// Seconds to wait for any read or connect before giving up.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u32,
+    /// Addresses of `host` resolved by whoever built the spec (a sandboxed worker cannot read
+    /// the resolver's files); empty means the worker resolves `host` itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<std::net::SocketAddr>,
 }
 
 fn default_timeout() -> u32 {

@@ -262,6 +262,7 @@ fn endpoint(side: Side<'_>, default_timeout: u32) -> Result<Endpoint, UsageError
             n,
         )?,
         timeout_secs: side.timeout.unwrap_or(default_timeout),
+        addresses: Vec::new(),
     })
 }
 

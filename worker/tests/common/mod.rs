@@ -28,6 +28,7 @@ pub fn host1(rig: &Rig, personality: Personality, user: &str) -> Endpoint {
         auth_user: None,
         password: Secret::new(rig.user_password.clone()),
         timeout_secs: 20,
+        addresses: Vec::new(),
     }
 }
 
@@ -42,6 +43,7 @@ pub fn host2(rig: &Rig, personality: Personality, user: &str) -> Endpoint {
         auth_user: None,
         password: Secret::new(rig.master_password.clone()),
         timeout_secs: 20,
+        addresses: Vec::new(),
     }
 }
 

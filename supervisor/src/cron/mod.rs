@@ -1,0 +1,1 @@
+//! Cron files in cronie's `/etc/cron.d` format.
