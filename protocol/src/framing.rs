@@ -159,6 +159,20 @@ where
         .map_err(|e| FramingError::Io(std::io::Error::other(e)))?
 }
 
+/// Reads request params given either as a one-element array or as the object itself.
+pub fn parse_params<T: serde::de::DeserializeOwned>(
+    params: &jsonrpsee::types::Params<'_>,
+) -> Result<T, jsonrpsee::types::ErrorObjectOwned> {
+    if params
+        .as_str()
+        .is_some_and(|s| s.trim_start().starts_with('['))
+    {
+        params.one()
+    } else {
+        params.parse()
+    }
+}
+
 fn parse_error_reply(err: &serde_json::Error) -> String {
     serde_json::json!({
         "jsonrpc": "2.0",

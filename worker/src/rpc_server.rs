@@ -3,16 +3,15 @@
 //! blocking, so each call runs on a blocking thread.
 
 use crate::engine::{self, CancelToken, EventSink};
-use jsonrpsee::types::{ErrorObjectOwned, Params};
+use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::RpcModule;
-use protocol::framing::{self, Notifier};
+use protocol::framing::{self, parse_params, Notifier};
 use protocol::rpc::{
     LogLevel, LogLine, LoginParams, Progress, RunParams, StateUpdate, METHOD_CANCEL,
     METHOD_CHECK_LOGIN, METHOD_RUN, METHOD_SIZES, NOTIFY_LOG, NOTIFY_PROGRESS, NOTIFY_STATE,
 };
 use protocol::spec::SyncSpec;
 use protocol::state::StateChange;
-use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -75,18 +74,6 @@ impl EventSink for RpcSink {
     }
 }
 
-/// Accepts params as a one-element array or as the object itself.
-fn param<T: DeserializeOwned>(params: &Params<'_>) -> Result<T, ErrorObjectOwned> {
-    if params
-        .as_str()
-        .is_some_and(|s| s.trim_start().starts_with('['))
-    {
-        params.one()
-    } else {
-        params.parse()
-    }
-}
-
 fn internal(err: tokio::task::JoinError) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(
         ERR_INTERNAL,
@@ -100,7 +87,7 @@ pub fn module(ctx: Arc<WorkerContext>) -> RpcModule<Arc<WorkerContext>> {
     let mut module = RpcModule::new(ctx);
     module
         .register_async_method(METHOD_RUN, |params, ctx, _| async move {
-            let request: RunParams = param(&params)?;
+            let request: RunParams = parse_params(&params)?;
             let token = CancelToken::default();
             {
                 let mut active = engine::context::lock(&ctx.active);
@@ -130,7 +117,7 @@ pub fn module(ctx: Arc<WorkerContext>) -> RpcModule<Arc<WorkerContext>> {
         .expect("method names are unique");
     module
         .register_async_method(METHOD_CHECK_LOGIN, |params, _, _| async move {
-            let request: LoginParams = param(&params)?;
+            let request: LoginParams = parse_params(&params)?;
             tokio::task::spawn_blocking(move || engine::check_login(&request.host1, &request.host2))
                 .await
                 .map_err(internal)
@@ -138,7 +125,7 @@ pub fn module(ctx: Arc<WorkerContext>) -> RpcModule<Arc<WorkerContext>> {
         .expect("method names are unique");
     module
         .register_async_method(METHOD_SIZES, |params, _, _| async move {
-            let spec: SyncSpec = param(&params)?;
+            let spec: SyncSpec = parse_params(&params)?;
             tokio::task::spawn_blocking(move || engine::folder_sizes(&spec))
                 .await
                 .map_err(internal)

@@ -1,6 +1,7 @@
 //! Connecting and logging in: implicit TLS and STARTTLS with verification off, a clear error
 //! with verification on against the self-signed rig, STARTTLS not offered, bad credentials,
-//! an unreachable host, a SASL PLAIN master login, and folder sizes.
+//! an unreachable host, addresses resolved by the spec's builder, a SASL PLAIN master login,
+//! and folder sizes.
 
 mod common;
 
@@ -10,6 +11,7 @@ use protocol::rpc::LoginErrorKind;
 use protocol::secret::Secret;
 use protocol::spec::Security;
 use protocol::state::SyncState;
+use std::net::{IpAddr, SocketAddr};
 use testkit::{Corpus, Personality, Rig};
 use worker::engine;
 
@@ -83,6 +85,36 @@ fn login_check_reports_each_failure_kind() {
     let report = engine::check_login(&no_starttls.host1, &no_starttls.host2);
     assert_eq!(report.host1.kind, Some(LoginErrorKind::StarttlsNotOffered));
     assert_eq!(report.exit_code, ExitCode::TlsFailure.code());
+}
+
+#[test]
+fn pre_resolved_addresses_are_tried_in_order_and_host_only_names_the_server() {
+    let rig = Rig::start().unwrap();
+    let mut spec = spec(&rig);
+    for endpoint in [&mut spec.host1, &mut spec.host2] {
+        let ip: IpAddr = endpoint
+            .host
+            .parse()
+            .expect("the rig listens on an IP address");
+        endpoint.addresses = vec![
+            SocketAddr::new(ip, free_port()),
+            SocketAddr::new(ip, endpoint.port),
+        ];
+        endpoint.host = "mail.invalid".into();
+    }
+    let report = engine::check_login(&spec.host1, &spec.host2);
+    assert!(
+        report.host1.ok && report.host2.ok && report.exit_code == 0,
+        "{report:?}"
+    );
+
+    spec.host1.addresses.clear();
+    let report = engine::check_login(&spec.host1, &spec.host2);
+    assert_eq!(
+        report.host1.kind,
+        Some(LoginErrorKind::Unreachable),
+        "without addresses the name is resolved, and fails: {report:?}"
+    );
 }
 
 fn free_port() -> u16 {

@@ -100,27 +100,6 @@ fn cli_killed_half_way_then_rerun_loses_and_duplicates_nothing() {
     assert_eq!(tx.split_whitespace().nth(3), Some("0"), "{text}");
 }
 
-struct WorkerProcess {
-    child: tokio::process::Child,
-    client: jsonrpsee::core::client::Client,
-}
-
-fn spawn_worker() -> WorkerProcess {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_imapsync-worker"))
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    WorkerProcess {
-        client: protocol::framing::client(stdout, stdin),
-        child,
-    }
-}
-
 /// Applies every state notification received so far.
 fn drain_state(sub: &mut Subscription<StateUpdate>, state: &mut SyncState) {
     use futures_util::FutureExt;

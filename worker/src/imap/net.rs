@@ -6,7 +6,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -91,15 +91,26 @@ pub enum NetError {
 }
 
 /// Opens a TCP connection with `timeout` for the connect and for every later read and write.
-pub fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, NetError> {
+/// The candidates are `addresses` in order, resolved beforehand by whoever built the spec; only
+/// when there are none is `host` resolved here.
+pub fn connect_tcp(
+    host: &str,
+    port: u16,
+    addresses: &[SocketAddr],
+    timeout: Duration,
+) -> Result<TcpStream, NetError> {
     let addr = format!("{host}:{port}");
     let fail = |source| NetError::Connect {
         addr: addr.clone(),
         source,
     };
-    let addrs: Vec<_> = (host, port).to_socket_addrs().map_err(fail)?.collect();
+    let candidates: Vec<SocketAddr> = if addresses.is_empty() {
+        (host, port).to_socket_addrs().map_err(fail)?.collect()
+    } else {
+        addresses.to_vec()
+    };
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no address found");
-    for candidate in addrs {
+    for candidate in candidates {
         match TcpStream::connect_timeout(&candidate, timeout) {
             Ok(stream) => {
                 stream.set_read_timeout(Some(timeout)).map_err(fail)?;

@@ -82,7 +82,11 @@ impl ImapError {
             imap::Error::Bye(_) => ErrorKind::ConnectionLost,
             _ => ErrorKind::Protocol,
         };
-        ImapError::new(side, kind, format!("{doing}: {err}"))
+        let text = match &err {
+            imap::Error::Io(io) => describe_io(io),
+            other => other.to_string(),
+        };
+        ImapError::new(side, kind, format!("{doing}: {text}"))
     }
 
     /// True when the connection itself is unusable (reconnect rather than skip).
@@ -160,7 +164,7 @@ impl Connection {
     /// Connects, secures, logs in and learns the capabilities and namespace.
     pub fn open(endpoint: &Endpoint, side: Side) -> Result<Connection, ImapError> {
         let timeout = Duration::from_secs(u64::from(endpoint.timeout_secs.max(1)));
-        let tcp = net::connect_tcp(&endpoint.host, endpoint.port, timeout)
+        let tcp = net::connect_tcp(&endpoint.host, endpoint.port, &endpoint.addresses, timeout)
             .map_err(|e| net_error(side, e))?;
         let abort = net::abort_handle(&tcp)
             .map_err(|e| ImapError::new(side, ErrorKind::Unreachable, e.to_string()))?;
@@ -360,12 +364,12 @@ impl Connection {
     }
 
     fn raw_err(&self, err: RawError, doing: &str) -> ImapError {
-        let kind = match err {
-            RawError::Io(_) => ErrorKind::ConnectionLost,
-            RawError::Refused(_) => ErrorKind::Refused,
-            RawError::Protocol(_) => ErrorKind::Protocol,
+        let (kind, text) = match &err {
+            RawError::Io(io) => (ErrorKind::ConnectionLost, describe_io(io)),
+            RawError::Refused(_) => (ErrorKind::Refused, err.to_string()),
+            RawError::Protocol(_) => (ErrorKind::Protocol, err.to_string()),
         };
-        ImapError::new(self.side, kind, format!("{doing}: {err}"))
+        ImapError::new(self.side, kind, format!("{doing}: {text}"))
     }
 
     /// `UID FETCH` on the bulk path, in chunks of `chunk` UIDs.
@@ -599,15 +603,29 @@ fn net_error(side: Side, err: NetError) -> ImapError {
     }
 }
 
+/// An I/O error in words; a read timeout (EAGAIN on a socket with a timeout) says so.
+fn describe_io(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            "timed out waiting for the server".to_string()
+        }
+        _ => err.to_string(),
+    }
+}
+
 fn greeted(
     mut client: imap::Client<Stream>,
     side: Side,
 ) -> Result<imap::Client<Stream>, ImapError> {
     client.read_greeting().map_err(|e| {
+        let text = match &e {
+            imap::Error::Io(io) => describe_io(io),
+            other => other.to_string(),
+        };
         ImapError::new(
             side,
             ErrorKind::Unreachable,
-            format!("no IMAP greeting: {e}"),
+            format!("no IMAP greeting: {text}"),
         )
     })?;
     Ok(client)

@@ -1,11 +1,12 @@
 //! Shared helpers for the engine tests: endpoints on the rig, a run with a collecting sink,
-//! snapshots with readable assertion messages.
+//! snapshots with readable assertion messages, the worker binary driven over JSON-RPC.
 #![allow(dead_code)]
 
 use protocol::rpc::{LogLevel, Progress, RunSummary};
 use protocol::secret::Secret;
 use protocol::spec::{Actions, Endpoint, Security, Selection, SyncSpec};
 use protocol::state::{StateChange, SyncState};
+use std::process::Stdio;
 use std::sync::Mutex;
 use testkit::{seed, Corpus, Personality, Rig, Snapshot};
 use worker::engine::{self, CancelToken, EventSink};
@@ -122,4 +123,27 @@ pub fn snapshot(rig: &Rig, personality: Personality, user: &str) -> Snapshot {
 pub fn assert_same(left: &Snapshot, right: &Snapshot) {
     let diff = left.diff(right);
     assert!(diff.is_empty(), "accounts differ:\n{diff}");
+}
+
+/// An `imapsync-worker` process and a JSON-RPC client on its stdin/stdout.
+pub struct WorkerProcess {
+    pub child: tokio::process::Child,
+    pub client: jsonrpsee::core::client::Client,
+}
+
+/// Starts the worker binary with an empty environment, as the supervisor does.
+pub fn spawn_worker() -> WorkerProcess {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_imapsync-worker"))
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    WorkerProcess {
+        client: protocol::framing::client(stdout, stdin),
+        child,
+    }
 }

@@ -1,0 +1,210 @@
+//! The run queue: which tasks run, which wait for a free worker slot, starting and stopping
+//! them, their live status, and the shutdown of everything.
+
+use crate::shared::{lock, Shared};
+use crate::task_files::{task_names, LoadError, TaskFiles};
+use crate::task_run::{self, RunControl};
+use protocol::control::{RunState, StartOutcome, StopOutcome, TaskStatus};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A refused control request.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    BadName(#[from] protocol::task::TaskError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("the supervisor is shutting down")]
+    ShuttingDown,
+}
+
+#[derive(Default)]
+struct Slots {
+    running: HashMap<String, Arc<RunControl>>,
+    queue: VecDeque<String>,
+    closing: bool,
+}
+
+/// Every run of the supervisor.
+pub struct Runs {
+    shared: Arc<Shared>,
+    slots: Mutex<Slots>,
+}
+
+impl Runs {
+    pub fn new(shared: Arc<Shared>) -> Arc<Runs> {
+        Arc::new(Runs {
+            shared,
+            slots: Mutex::new(Slots::default()),
+        })
+    }
+
+    fn files(&self, task: &str) -> Result<TaskFiles, RunError> {
+        Ok(TaskFiles::new(&self.shared.config.state_dir, task)?)
+    }
+
+    /// Removes `.pid` files left by a previous supervisor that was killed: nothing runs yet.
+    pub fn clear_stale_pid_files(&self) {
+        let dir = &self.shared.config.state_dir;
+        for task in task_names(dir).unwrap_or_default() {
+            if let Ok(files) = TaskFiles::new(dir, &task) {
+                if files.pid_exists() {
+                    eprintln!("task {task}: removing the pid file of an interrupted run");
+                    let _ = files.remove("pid");
+                }
+            }
+        }
+    }
+
+    /// Starts `task`, or queues it when every worker slot is busy.
+    pub fn start(self: &Arc<Self>, task: &str) -> Result<StartOutcome, RunError> {
+        let files = self.files(task)?;
+        files.load_env()?;
+        let mut slots = lock(&self.slots);
+        if slots.closing {
+            return Err(RunError::ShuttingDown);
+        }
+        if slots.running.contains_key(task) || slots.queue.iter().any(|t| t == task) {
+            return Ok(StartOutcome::AlreadyRunning);
+        }
+        if slots.running.len() < self.shared.config.max_workers as usize {
+            self.launch(&mut slots, files);
+            Ok(StartOutcome::Started)
+        } else {
+            slots.queue.push_back(task.to_string());
+            Ok(StartOutcome::Queued)
+        }
+    }
+
+    fn launch(self: &Arc<Self>, slots: &mut Slots, files: TaskFiles) {
+        let control = RunControl::new(chrono::Utc::now().timestamp());
+        slots.running.insert(files.name.clone(), control.clone());
+        let runs = self.clone();
+        tokio::spawn(async move {
+            let task = files.name.clone();
+            task_run::run(runs.shared.clone(), files, control).await;
+            runs.finished(&task);
+        });
+    }
+
+    fn finished(self: &Arc<Self>, task: &str) {
+        let mut slots = lock(&self.slots);
+        slots.running.remove(task);
+        while !slots.closing && slots.running.len() < self.shared.config.max_workers as usize {
+            let Some(next) = slots.queue.pop_front() else {
+                break;
+            };
+            match self.files(&next) {
+                Ok(files) => self.launch(&mut slots, files),
+                Err(e) => eprintln!("task {next}: dropped from the queue: {e}"),
+            }
+        }
+    }
+
+    /// Stops `task`: a queued one leaves the queue, a running one is cancelled (killed after a
+    /// grace period) and this returns once its files are written.
+    pub async fn stop(&self, task: &str) -> Result<StopOutcome, RunError> {
+        let files = self.files(task)?;
+        let control = {
+            let mut slots = lock(&self.slots);
+            if let Some(index) = slots.queue.iter().position(|t| t == task) {
+                slots.queue.remove(index);
+                return Ok(StopOutcome::Dequeued);
+            }
+            slots.running.get(task).cloned()
+        };
+        let Some(control) = control else {
+            return Ok(StopOutcome::NotRunning);
+        };
+        control.request_stop();
+        control.finished().await;
+        // As with the shell module: the next run after a manual stop is a full pass.
+        let _ = files.remove("timestamp");
+        Ok(StopOutcome::Stopped)
+    }
+
+    /// The state of `task`.
+    pub fn status(&self, task: &str) -> Result<TaskStatus, RunError> {
+        let files = self.files(task)?;
+        let slots = lock(&self.slots);
+        let known = slots.running.contains_key(task) || slots.queue.iter().any(|t| t == task);
+        if !known && !files.path("env").exists() {
+            return Err(LoadError::Missing(task.to_string()).into());
+        }
+        Ok(status_of(&files, &slots))
+    }
+
+    /// Every task with a `.env`, plus running or queued ones whose file just went away.
+    pub fn list(&self) -> Vec<TaskStatus> {
+        let dir = &self.shared.config.state_dir;
+        let mut names = task_names(dir).unwrap_or_default();
+        let slots = lock(&self.slots);
+        for task in slots.running.keys().chain(slots.queue.iter()) {
+            if !names.contains(task) {
+                names.push(task.clone());
+            }
+        }
+        names.sort();
+        names
+            .iter()
+            .filter_map(|task| TaskFiles::new(dir, task).ok())
+            .map(|files| status_of(&files, &slots))
+            .collect()
+    }
+
+    /// Number of runs in progress.
+    pub fn running(&self) -> usize {
+        lock(&self.slots).running.len()
+    }
+
+    /// Stops everything: the queue is emptied, every run is cancelled and given `grace` to
+    /// finish; runs still going after that are killed.
+    pub async fn shutdown(&self, grace: Duration) {
+        let controls: Vec<Arc<RunControl>> = {
+            let mut slots = lock(&self.slots);
+            slots.closing = true;
+            slots.queue.clear();
+            slots.running.values().cloned().collect()
+        };
+        for control in &controls {
+            control.request_stop();
+        }
+        let all = futures_util::future::join_all(controls.iter().map(|c| c.finished()));
+        if tokio::time::timeout(grace, all).await.is_err() {
+            for control in &controls {
+                if let Some(pid) = control.worker_pid() {
+                    let _ = nix::sys::signal::killpg(
+                        nix::unistd::Pid::from_raw(pid as i32),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+            let all = futures_util::future::join_all(controls.iter().map(|c| c.finished()));
+            let _ = tokio::time::timeout(Duration::from_secs(1), all).await;
+        }
+    }
+}
+
+fn status_of(files: &TaskFiles, slots: &Slots) -> TaskStatus {
+    let (last_sync_timestamp, last_sync_exit_code) = files.last_status();
+    let mut status = TaskStatus {
+        task: files.name.clone(),
+        state: RunState::Stopped,
+        pid: None,
+        started_at: None,
+        progress: None,
+        last_sync_timestamp,
+        last_sync_exit_code,
+    };
+    if let Some(control) = slots.running.get(&files.name) {
+        status.state = RunState::Running;
+        status.pid = control.worker_pid();
+        status.started_at = Some(control.started_at);
+        status.progress = lock(&control.progress).clone();
+    } else if slots.queue.contains(&files.name) {
+        status.state = RunState::Queued;
+    }
+    status
+}
