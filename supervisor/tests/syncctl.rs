@@ -1,5 +1,6 @@
 //! `syncctl` against a real supervisor: validation results (text, JSON, exit codes), unknown
-//! and invalid task names, `logs` and `logs -f`, `progress` without a TTY, and `status`.
+//! and invalid task names, `logs` and `logs -f`, `progress` with and without a TTY, and
+//! `status`.
 
 mod common;
 
@@ -125,4 +126,45 @@ fn logs_and_progress_follow_a_run() {
     let text = String::from_utf8_lossy(&followed.stdout);
     assert!(text.starts_with("imapsync-rs "), "{text}");
     assert!(text.contains("Exiting with return value 143"), "{text}");
+}
+
+#[test]
+fn progress_on_a_tty_redraws_a_bar() {
+    let rig = Rig::start_with_users(2).unwrap();
+    seed(
+        &rig.account(Personality::Main, "user1"),
+        &Corpus::bulk(11, 3000, 0.0),
+    )
+    .unwrap();
+    let sup = Supervisor::start(&rig, Options::default());
+    let task = sup.add_task(
+        &task_env(&rig, "tty001", "user1", "user2"),
+        &rig.user_password,
+    );
+    assert_eq!(sup.syncctl(&["start", &task]).code, 0);
+    // util-linux `script` gives syncctl a pseudo-terminal.
+    let command = format!(
+        "{} --socket {} progress {task}",
+        env!("CARGO_BIN_EXE_syncctl"),
+        sup.socket.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let bar = text
+        .split("\r\u{1b}[2K")
+        .find(|frame| frame.contains(" msgs "))
+        .unwrap_or_else(|| panic!("no progress frame in {text:?}"));
+    assert!(bar.starts_with('['), "{bar:?}");
+    assert!(
+        bar.contains("% ") && bar.contains("ETA") && bar.contains(" folder "),
+        "{bar:?}"
+    );
+    assert!(
+        text.trim_end().ends_with("Stopped, last exit code 0"),
+        "{text:?}"
+    );
 }
