@@ -6,22 +6,57 @@
 use protocol::task::TaskEnv;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use testkit::{Personality, Rig};
 
-/// Path of a binary built beside the supervisor (the worker comes from another package).
-pub fn sibling_binary(name: &str) -> PathBuf {
-    let supervisor = PathBuf::from(env!("CARGO_BIN_EXE_imapsync-supervisor"));
-    let path = supervisor.with_file_name(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: build the workspace (cargo test --workspace builds it)",
-        path.display()
-    );
-    path
+/// The worker binary (built by another package of the workspace), placed where uid 65534 can
+/// execute it whatever the checkout's location (a clone under `/root` is not traversable).
+pub fn worker_binary() -> PathBuf {
+    static PLACED: OnceLock<PathBuf> = OnceLock::new();
+    PLACED
+        .get_or_init(|| {
+            let supervisor = PathBuf::from(env!("CARGO_BIN_EXE_imapsync-supervisor"));
+            let built = supervisor.with_file_name("imapsync-worker");
+            let meta = std::fs::metadata(&built).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}: build the workspace (cargo test --workspace builds it)",
+                    built.display()
+                )
+            });
+            let key = format!(
+                "{}-{}",
+                meta.len(),
+                meta.modified()
+                    .unwrap()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos()
+            );
+            let dir = std::env::temp_dir().join(format!("imapsync-test-worker-{key}"));
+            let placed = dir.join("imapsync-worker");
+            if !placed.is_file() {
+                // Copies of earlier builds are not needed any more.
+                for old in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+                    let name = old.file_name().to_string_lossy().into_owned();
+                    if name.starts_with("imapsync-test-worker-") && old.path() != dir {
+                        let _ = std::fs::remove_dir_all(old.path());
+                    }
+                }
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+                let partial = dir.join(format!(".partial{}", std::process::id()));
+                if std::fs::hard_link(&built, &partial).is_err() {
+                    std::fs::copy(&built, &partial).unwrap();
+                }
+                std::fs::rename(&partial, &placed).unwrap();
+            }
+            placed
+        })
+        .clone()
 }
 
 /// Supervisor settings a test may change.
@@ -106,7 +141,7 @@ impl Supervisor {
             .arg("--socket")
             .arg(&self.socket)
             .arg("--worker-bin")
-            .arg(sibling_binary("imapsync-worker"))
+            .arg(worker_binary())
             .arg("--max-workers")
             .arg(options.max_workers.to_string())
             .arg("--timeout-secs")
