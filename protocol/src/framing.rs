@@ -3,17 +3,21 @@
 //! [`RpcModule`], and a [`Notifier`] that sends notifications on the same stream.
 
 use futures_util::StreamExt;
+use jsonrpsee::core::client::async_client::RpcService;
 use jsonrpsee::core::client::{
     Client, ClientBuilder, ReceivedMessage, TransportReceiverT, TransportSenderT,
 };
+use jsonrpsee::core::middleware::RpcServiceBuilder;
 use jsonrpsee::RpcModule;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
-/// Longest accepted line. A run request carries the whole UID map, so this is generous.
-pub const MAX_LINE_BYTES: usize = 256 * 1024 * 1024;
+/// Longest request a worker accepts: a run request carries the whole UID map.
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
+/// Longest line a client accepts (results, notifications) and a control request.
+pub const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Notifications buffered per subscription on the client side before it lags.
 const CLIENT_NOTIFICATION_BUFFER: usize = 1 << 16;
@@ -58,8 +62,8 @@ impl<R: AsyncRead + Unpin + Send + 'static> TransportReceiverT for LineReceiver<
     }
 }
 
-fn line_reader<R: AsyncRead>(reader: R) -> FramedRead<R, LinesCodec> {
-    FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE_BYTES))
+fn line_reader<R: AsyncRead>(reader: R, max_line: usize) -> FramedRead<R, LinesCodec> {
+    FramedRead::new(reader, LinesCodec::new_with_max_length(max_line))
 }
 
 async fn write_line<W: AsyncWrite + Unpin>(writer: &mut W, msg: &str) -> Result<(), FramingError> {
@@ -69,19 +73,25 @@ async fn write_line<W: AsyncWrite + Unpin>(writer: &mut W, msg: &str) -> Result<
     Ok(())
 }
 
-/// Builds a jsonrpsee client that talks over `reader`/`writer`. Needs a tokio runtime.
-pub fn client<R, W>(reader: R, writer: W) -> Client
+/// A client over a line transport. Built without jsonrpsee's request logger: requests carry
+/// passwords, and a trace-level filter must never print them.
+pub type LineClient = Client<RpcService>;
+
+/// Builds a jsonrpsee client that talks over `reader`/`writer`, accepting incoming lines of at
+/// most `max_line` bytes. Needs a tokio runtime.
+pub fn client<R, W>(reader: R, writer: W, max_line: usize) -> LineClient
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     ClientBuilder::default()
+        .set_rpc_middleware(RpcServiceBuilder::new())
         .max_buffer_capacity_per_subscription(CLIENT_NOTIFICATION_BUFFER)
         .request_timeout(std::time::Duration::from_secs(365 * 24 * 3600))
         .build_with_tokio(
             LineSender { writer },
             LineReceiver {
-                lines: line_reader(reader),
+                lines: line_reader(reader, max_line),
             },
         )
 }
@@ -110,10 +120,11 @@ pub fn outgoing() -> (Notifier, mpsc::UnboundedReceiver<String>) {
 /// Serves `module` on a stream until the reader closes: each line is one request, handled
 /// concurrently; responses and notifications are written one per line. When the input closes,
 /// `on_eof` runs (e.g. to cancel long calls); `serve` returns once every pending response has
-/// been written.
+/// been written. Lines longer than `max_line` end the stream.
 pub async fn serve<Ctx, R, W>(
     module: RpcModule<Ctx>,
     reader: R,
+    max_line: usize,
     mut writer: W,
     notifier: Notifier,
     mut outgoing: mpsc::UnboundedReceiver<String>,
@@ -128,27 +139,27 @@ where
     let out = notifier.out.clone();
     drop(notifier);
     let reading = tokio::spawn(async move {
-        let mut lines = line_reader(reader);
-        let mut pending = Vec::new();
+        let mut lines = line_reader(reader, max_line);
+        let mut pending = tokio::task::JoinSet::new();
         while let Some(line) = lines.next().await {
             let line = line?;
             if line.trim().is_empty() {
                 continue;
             }
+            // Finished handlers are collected as we go, so a long session stays small.
+            while pending.try_join_next().is_some() {}
             let module = module.clone();
             let out = out.clone();
-            pending.push(tokio::spawn(async move {
+            pending.spawn(async move {
                 let reply = match module.raw_json_request(&line, 1).await {
                     Ok((response, _)) => response.get().to_string(),
                     Err(err) => parse_error_reply(&err),
                 };
                 let _ = out.send(reply);
-            }));
+            });
         }
         on_eof();
-        for task in pending {
-            let _ = task.await;
-        }
+        while pending.join_next().await.is_some() {}
         Ok::<(), FramingError>(())
     });
     while let Some(line) = outgoing.recv().await {
@@ -204,6 +215,7 @@ mod tests {
         let server = tokio::spawn(serve(
             module,
             server_read,
+            MAX_REQUEST_BYTES,
             server_write,
             notifier,
             outgoing,
@@ -211,7 +223,7 @@ mod tests {
         ));
 
         let (client_read, client_write) = tokio::io::split(client_io);
-        let client = client(client_read, client_write);
+        let client = client(client_read, client_write, MAX_REPLY_BYTES);
         let mut seen: Subscription<u64> = client.subscribe_to_method("seen").await.unwrap();
         let doubled: u64 = client.request("double", rpc_params![21u64]).await.unwrap();
         assert_eq!(doubled, 42);

@@ -1,6 +1,7 @@
 //! The one source of truth shared by the worker, the supervisor and their clients: RPC method
-//! names and payloads (worker and control API), the sync specification, the task `.env` codec, the persistent UID map, imapsync-compatible exit
-//! codes and the newline-delimited JSON-RPC transport.
+//! names and payloads (worker and control API), the sync specification, the task `.env`
+//! codec, the persistent UID map, imapsync-compatible exit codes and the newline-delimited
+//! JSON-RPC transport.
 
 pub mod control;
 pub mod exit;

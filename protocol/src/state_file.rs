@@ -19,7 +19,7 @@ pub fn load(path: &Path) -> std::io::Result<SyncState> {
 }
 
 /// Writes the map to a temporary file beside `path`, syncs it and renames it into place, so a
-/// crash leaves either the old or the new map, never a torn one.
+/// crash leaves either the old or the new map, never a torn one (nor a stray temporary file).
 pub fn save(path: &Path, state: &SyncState) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -27,15 +27,20 @@ pub fn save(path: &Path, state: &SyncState) -> std::io::Result<()> {
         .unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let mut file = std::fs::OpenOptions::new()
+    let written = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
-        .open(&tmp)?;
-    file.write_all(&serde_json::to_vec(state).map_err(std::io::Error::other)?)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
+        .open(&tmp)
+        .and_then(|mut file| {
+            file.write_all(&serde_json::to_vec(state).map_err(std::io::Error::other)?)?;
+            file.sync_all()
+        });
+    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed
 }
 
 #[cfg(test)]

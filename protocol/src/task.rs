@@ -27,11 +27,13 @@ pub enum TaskError {
 /// Checks that `name` (`<localuser>_<task_id>`) is safe to use as a file name stem.
 pub fn validate_task_name(name: &str) -> Result<(), TaskError> {
     let bad = || TaskError::BadName(name.chars().take(80).collect());
-    let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     let rest_ok = name
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._@+-".contains(c) || c == '_');
+        .all(|c| c.is_ascii_alphanumeric() || "._@+-".contains(c));
     if !first_ok || !rest_ok || !name.contains('_') || name.len() > MAX_TASK_NAME {
         return Err(bad());
     }

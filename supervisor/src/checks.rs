@@ -8,6 +8,7 @@ use crate::task_files::TaskFiles;
 use crate::worker_process;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
+use protocol::exit::ExitCode;
 use protocol::rpc::{LoginErrorKind, LoginOutcome, LoginParams, LoginReport, SizesReport};
 use protocol::spec::SyncSpec;
 use serde::de::DeserializeOwned;
@@ -63,7 +64,7 @@ async fn ask<T: DeserializeOwned>(
 pub async fn validate(shared: &Shared, files: &TaskFiles) -> Result<LoginReport, CheckError> {
     let spec = match ready_spec(shared, files).await {
         Ok(spec) => spec,
-        Err(e) if e.exit.code() == 101 || e.exit.code() == 102 => {
+        Err(e) if unresolved(&e) => {
             return Ok(unresolved_report(&e));
         }
         Err(e) => return Err(e.into()),
@@ -81,6 +82,14 @@ pub async fn validate(shared: &Shared, files: &TaskFiles) -> Result<LoginReport,
     .await
 }
 
+/// True when a host name did not resolve.
+fn unresolved(err: &SpecError) -> bool {
+    matches!(
+        err.exit,
+        ExitCode::ConnectionFailureHost1 | ExitCode::ConnectionFailureHost2
+    )
+}
+
 /// A name that does not resolve is an unreachable host, reported like a refused connection.
 fn unresolved_report(err: &SpecError) -> LoginReport {
     let failed = LoginOutcome {
@@ -93,7 +102,7 @@ fn unresolved_report(err: &SpecError) -> LoginReport {
         kind: None,
         message: Some("not tried".into()),
     };
-    let host1_failed = err.exit.code() == 101;
+    let host1_failed = err.exit == ExitCode::ConnectionFailureHost1;
     LoginReport {
         host1: if host1_failed {
             failed.clone()
@@ -109,7 +118,7 @@ fn unresolved_report(err: &SpecError) -> LoginReport {
 pub async fn sizes(shared: &Shared, files: &TaskFiles) -> Result<SizesReport, CheckError> {
     let spec = match ready_spec(shared, files).await {
         Ok(spec) => spec,
-        Err(e) if e.exit.code() == 101 || e.exit.code() == 102 => {
+        Err(e) if unresolved(&e) => {
             return Ok(SizesReport {
                 exit_code: e.exit.code(),
                 error: Some(e.message),

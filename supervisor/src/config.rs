@@ -48,6 +48,10 @@ pub struct Config {
     /// Seconds `validate` and `sizes` wait on a silent server.
     #[arg(long, env = "IMAPSYNC_CHECK_TIMEOUT", default_value_t = 10)]
     pub check_timeout_secs: u32,
+    /// Seconds a running worker may stay completely silent (no log, progress or map change)
+    /// before it is considered hung and killed.
+    #[arg(long, env = "IMAPSYNC_WORKER_SILENCE", default_value_t = 900)]
+    pub worker_silence_secs: u64,
     /// Seconds between two looks at the cron directory.
     #[arg(long, env = "IMAPSYNC_CRON_RESCAN_SECS", default_value_t = 30)]
     pub cron_rescan_secs: u64,

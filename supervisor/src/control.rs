@@ -48,6 +48,7 @@ impl From<RunError> for ErrorObjectOwned {
             RunError::BadName(e) => error(ERR_BAD_NAME, e),
             RunError::Load(e) => load_error(e),
             RunError::ShuttingDown => error(ERR_SHUTTING_DOWN, err),
+            RunError::Lock(_) => error(ERR_TASK_CONFIG, err),
         }
     }
 }
@@ -55,9 +56,6 @@ impl From<RunError> for ErrorObjectOwned {
 impl From<CheckError> for ErrorObjectOwned {
     fn from(err: CheckError) -> Self {
         match &err {
-            CheckError::Spec(e) if e.exit.code() == protocol::exit::ExitCode::NoInput.code() => {
-                error(ERR_NO_TASK, e)
-            }
             CheckError::Spec(e) => error(ERR_TASK_CONFIG, e),
             CheckError::Worker(e) => error(ERR_WORKER, e),
         }
@@ -66,6 +64,13 @@ impl From<CheckError> for ErrorObjectOwned {
 
 fn task_files(ctx: &ControlContext, task: &str) -> Result<TaskFiles, ErrorObjectOwned> {
     TaskFiles::new(&ctx.shared.config.state_dir, task).map_err(|e| error(ERR_BAD_NAME, e))
+}
+
+/// The files of an existing task, for a one-shot check.
+fn existing_task(ctx: &ControlContext, task: &str) -> Result<TaskFiles, ErrorObjectOwned> {
+    let files = task_files(ctx, task)?;
+    files.load_env().map_err(|e| load_error(&e))?;
+    Ok(files)
 }
 
 fn read_log(ctx: &ControlContext, request: &LogParams) -> Result<LogChunk, ErrorObjectOwned> {
@@ -137,14 +142,16 @@ pub fn module(ctx: Arc<ControlContext>) -> RpcModule<Arc<ControlContext>> {
     module
         .register_async_method(METHOD_VALIDATE, |params, ctx, _| async move {
             let request: TaskParams = parse_params(&params)?;
-            let files = task_files(&ctx, &request.task)?;
+            let files = existing_task(&ctx, &request.task)?;
+            let _permit = ctx.runs.check_permit().await?;
             Ok::<_, ErrorObjectOwned>(checks::validate(&ctx.shared, &files).await?)
         })
         .expect(ok);
     module
         .register_async_method(METHOD_SIZES, |params, ctx, _| async move {
             let request: TaskParams = parse_params(&params)?;
-            let files = task_files(&ctx, &request.task)?;
+            let files = existing_task(&ctx, &request.task)?;
+            let _permit = ctx.runs.check_permit().await?;
             Ok::<_, ErrorObjectOwned>(checks::sizes(&ctx.shared, &files).await?)
         })
         .expect(ok);
@@ -186,7 +193,7 @@ pub async fn serve(listener: UnixListener, ctx: Arc<ControlContext>) {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(e) => {
-                eprintln!("control socket: accept failed: {e}");
+                log_err!("control socket: accept failed: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 continue;
             }
@@ -195,7 +202,16 @@ pub async fn serve(listener: UnixListener, ctx: Arc<ControlContext>) {
         tokio::spawn(async move {
             let (reader, writer) = stream.into_split();
             let (notifier, outgoing) = framing::outgoing();
-            if let Err(e) = framing::serve(module, reader, writer, notifier, outgoing, || {}).await
+            if let Err(e) = framing::serve(
+                module,
+                reader,
+                framing::MAX_REPLY_BYTES,
+                writer,
+                notifier,
+                outgoing,
+                || {},
+            )
+            .await
             {
                 tracing::debug!("control connection ended: {e}");
             }

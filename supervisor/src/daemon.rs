@@ -28,13 +28,13 @@ pub async fn run(config: Config) -> std::io::Result<()> {
     let shared = Arc::new(Shared::new(config, reaper));
     let config = &shared.config;
     if !shared.worker.program.is_file() {
-        eprintln!(
+        log_err!(
             "imapsync-supervisor: warning: worker {} not found; runs will fail",
             shared.worker.program.display()
         );
     }
     if shared.worker.identity.is_none() {
-        eprintln!("imapsync-supervisor: not root: workers keep this user id");
+        log_err!("imapsync-supervisor: not root: workers keep this user id");
     }
     let listener = control::bind(&config.socket)
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", config.socket.display())))?;
@@ -48,7 +48,7 @@ pub async fn run(config: Config) -> std::io::Result<()> {
     });
     tokio::spawn(control::serve(listener, context));
     tokio::spawn(scheduler.run());
-    eprintln!(
+    log_err!(
         "imapsync-supervisor: ready on {} (state {}, cron {}, up to {} workers)",
         config.socket.display(),
         config.state_dir.display(),
@@ -59,12 +59,12 @@ pub async fn run(config: Config) -> std::io::Result<()> {
         _ = terminate.recv() => {}
         _ = interrupt.recv() => {}
     }
-    eprintln!(
+    log_err!(
         "imapsync-supervisor: stopping, {} run(s) in progress",
         runs.running()
     );
     runs.shutdown(SHUTDOWN_GRACE).await;
     let _ = std::fs::remove_file(&config.socket);
-    eprintln!("imapsync-supervisor: stopped");
+    log_err!("imapsync-supervisor: stopped");
     Ok(())
 }

@@ -9,6 +9,9 @@ use protocol::spec::{Endpoint, Security, SyncSpec};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+/// Longest wait for a host name lookup.
+const MAX_LOOKUP_SECS: u32 = 15;
+
 /// Why a spec could not be built; carries the exit code to record.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -71,7 +74,7 @@ async fn addresses(endpoint: &Endpoint) -> Result<Vec<SocketAddr>, String> {
         return Ok(vec![SocketAddr::new(ip, endpoint.port)]);
     }
     let lookup = tokio::net::lookup_host((host, endpoint.port));
-    let timeout = Duration::from_secs(u64::from(endpoint.timeout_secs.max(1)));
+    let timeout = Duration::from_secs(u64::from(endpoint.timeout_secs.clamp(1, MAX_LOOKUP_SECS)));
     match tokio::time::timeout(timeout, lookup).await {
         Ok(Ok(found)) => {
             let found: Vec<SocketAddr> = found.collect();

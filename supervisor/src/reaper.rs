@@ -2,12 +2,13 @@
 //! exit statuses with `waitpid(-1)` on SIGCHLD (so orphans re-parented to PID 1 are reaped too)
 //! and hands each registered child's status to whoever waits for it.
 
+use crate::shared::lock;
 use nix::errno::Errno;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::collections::HashMap;
 use std::process::{Child, Command};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
@@ -67,12 +68,6 @@ impl ExitWatch {
 #[derive(Default)]
 pub struct Reaper {
     waiters: Mutex<HashMap<i32, watch::Sender<Option<ChildExit>>>>,
-}
-
-fn lock(
-    map: &Mutex<HashMap<i32, watch::Sender<Option<ChildExit>>>>,
-) -> MutexGuard<'_, HashMap<i32, watch::Sender<Option<ChildExit>>>> {
-    map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Reaper {

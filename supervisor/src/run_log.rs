@@ -18,7 +18,7 @@ impl RunLog {
         let file = match File::create(path) {
             Ok(file) => Some(file),
             Err(e) => {
-                eprintln!("task {task}: cannot write {}: {e}", path.display());
+                log_err!("task {task}: cannot write {}: {e}", path.display());
                 None
             }
         };
@@ -37,7 +37,7 @@ impl RunLog {
         bytes.extend_from_slice(line.as_ref().as_bytes());
         bytes.push(b'\n');
         if let Err(e) = file.write_all(&bytes) {
-            eprintln!("task {}: log write failed: {e}", self.task);
+            log_err!("task {}: log write failed: {e}", self.task);
             self.file = None;
         }
     }

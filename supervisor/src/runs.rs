@@ -1,13 +1,16 @@
 //! The run queue: which tasks run, which wait for a free worker slot, starting and stopping
 //! them, their live status, and the shutdown of everything.
 
+use crate::run_control::RunControl;
 use crate::shared::{lock, Shared};
 use crate::task_files::{task_names, LoadError, TaskFiles};
-use crate::task_run::{self, RunControl};
+use crate::task_lock::{LockError, TaskLock};
+use crate::task_run;
 use protocol::control::{RunState, StartOutcome, StopOutcome, TaskStatus};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A refused control request.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +21,8 @@ pub enum RunError {
     Load(#[from] LoadError),
     #[error("the supervisor is shutting down")]
     ShuttingDown,
+    #[error("{0}")]
+    Lock(String),
 }
 
 #[derive(Default)]
@@ -31,13 +36,31 @@ struct Slots {
 pub struct Runs {
     shared: Arc<Shared>,
     slots: Mutex<Slots>,
+    /// Bounds the one-shot workers of `validate` and `sizes`.
+    checks: Arc<Semaphore>,
+}
+
+/// Marks a run finished and frees its slot even if the run's task panicked.
+struct SlotGuard {
+    runs: Arc<Runs>,
+    task: String,
+    control: Arc<RunControl>,
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        self.control.mark_done();
+        self.runs.finished(&self.task);
+    }
 }
 
 impl Runs {
     pub fn new(shared: Arc<Shared>) -> Arc<Runs> {
+        let checks = Arc::new(Semaphore::new(shared.config.max_workers as usize));
         Arc::new(Runs {
             shared,
             slots: Mutex::new(Slots::default()),
+            checks,
         })
     }
 
@@ -51,7 +74,7 @@ impl Runs {
         for task in task_names(dir).unwrap_or_default() {
             if let Ok(files) = TaskFiles::new(dir, &task) {
                 if files.pid_exists() {
-                    eprintln!("task {task}: removing the pid file of an interrupted run");
+                    log_err!("task {task}: removing the pid file of an interrupted run");
                     let _ = files.remove("pid");
                 }
             }
@@ -70,23 +93,33 @@ impl Runs {
             return Ok(StartOutcome::AlreadyRunning);
         }
         if slots.running.len() < self.shared.config.max_workers as usize {
-            self.launch(&mut slots, files);
-            Ok(StartOutcome::Started)
+            match self.launch(&mut slots, files) {
+                Ok(()) => Ok(StartOutcome::Started),
+                Err(LockError::Busy) => Ok(StartOutcome::AlreadyRunning),
+                Err(e) => Err(RunError::Lock(e.to_string())),
+            }
         } else {
             slots.queue.push_back(task.to_string());
             Ok(StartOutcome::Queued)
         }
     }
 
-    fn launch(self: &Arc<Self>, slots: &mut Slots, files: TaskFiles) {
+    /// Takes the task lock and starts the run; a lock held elsewhere refuses the start.
+    fn launch(self: &Arc<Self>, slots: &mut Slots, files: TaskFiles) -> Result<(), LockError> {
+        let lock = TaskLock::try_acquire(&files.path("lock"))?;
         let control = RunControl::new(chrono::Utc::now().timestamp());
         slots.running.insert(files.name.clone(), control.clone());
-        let runs = self.clone();
+        let guard = SlotGuard {
+            runs: self.clone(),
+            task: files.name.clone(),
+            control: control.clone(),
+        };
+        let shared = self.shared.clone();
         tokio::spawn(async move {
-            let task = files.name.clone();
-            task_run::run(runs.shared.clone(), files, control).await;
-            runs.finished(&task);
+            task_run::run(&shared, &files, &control, lock).await;
+            drop(guard);
         });
+        Ok(())
     }
 
     fn finished(self: &Arc<Self>, task: &str) {
@@ -96,11 +129,26 @@ impl Runs {
             let Some(next) = slots.queue.pop_front() else {
                 break;
             };
-            match self.files(&next) {
-                Ok(files) => self.launch(&mut slots, files),
-                Err(e) => eprintln!("task {next}: dropped from the queue: {e}"),
+            let launched = self
+                .files(&next)
+                .map_err(|e| e.to_string())
+                .and_then(|files| self.launch(&mut slots, files).map_err(|e| e.to_string()));
+            if let Err(e) = launched {
+                log_err!("task {next}: dropped from the queue: {e}");
             }
         }
+    }
+
+    /// A permit for a one-shot check worker; refused during shutdown.
+    pub async fn check_permit(&self) -> Result<OwnedSemaphorePermit, RunError> {
+        if lock(&self.slots).closing {
+            return Err(RunError::ShuttingDown);
+        }
+        self.checks
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| RunError::ShuttingDown)
     }
 
     /// Stops `task`: a queued one leaves the queue, a running one is cancelled (killed after a
@@ -166,6 +214,7 @@ impl Runs {
             let mut slots = lock(&self.slots);
             slots.closing = true;
             slots.queue.clear();
+            self.checks.close();
             slots.running.values().cloned().collect()
         };
         for control in &controls {
@@ -174,12 +223,7 @@ impl Runs {
         let all = futures_util::future::join_all(controls.iter().map(|c| c.finished()));
         if tokio::time::timeout(grace, all).await.is_err() {
             for control in &controls {
-                if let Some(pid) = control.worker_pid() {
-                    let _ = nix::sys::signal::killpg(
-                        nix::unistd::Pid::from_raw(pid as i32),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
+                control.kill_worker();
             }
             let all = futures_util::future::join_all(controls.iter().map(|c| c.finished()));
             let _ = tokio::time::timeout(Duration::from_secs(1), all).await;

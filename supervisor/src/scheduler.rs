@@ -7,13 +7,15 @@ use crate::cron::{CronTable, Fingerprint};
 use crate::runs::Runs;
 use crate::shared::{lock, Shared};
 use crate::shell_job;
-use chrono::{DateTime, Duration as Minutes, DurationRound, Local, TimeDelta};
+use chrono::{DateTime, DurationRound, Local, TimeDelta};
 use protocol::control::{ReloadReport, StartOutcome};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Minutes missed (e.g. after a suspend) that are still caught up, as cron does for short gaps.
-const MAX_CATCH_UP_MINUTES: i64 = 5;
+/// A forward jump of the clock up to this long (a suspend, a clock correction) fires every
+/// missed minute, as cronie does for jumps under three hours; after a longer one only the
+/// current minute fires.
+const MAX_CATCH_UP_MINUTES: i64 = 3 * 60;
 
 struct Loaded {
     table: CronTable,
@@ -62,9 +64,10 @@ impl Scheduler {
         let current = CronTable::fingerprint(&self.shared.config.cron_dir);
         if lock(&self.loaded).fingerprint != current {
             let report = self.reload();
-            eprintln!(
+            log_err!(
                 "cron: reloaded {} file(s), {} entries",
-                report.files, report.entries
+                report.files,
+                report.entries
             );
         }
     }
@@ -73,10 +76,10 @@ impl Scheduler {
         match &entry.command {
             Command::StartTask(task) => match self.runs.start(task) {
                 Ok(StartOutcome::AlreadyRunning) => {
-                    eprintln!("task {task}: scheduled start skipped: already running")
+                    log_err!("task {task}: scheduled start skipped: already running or queued")
                 }
                 Ok(_) => {}
-                Err(e) => eprintln!("cron {file}:{}: task {task}: {e}", entry.line),
+                Err(e) => log_err!("cron {file}:{}: task {task}: {e}", entry.line),
             },
             Command::Shell { .. } => shell_job::launch(&self.shared, file, entry),
         }
@@ -111,7 +114,7 @@ impl Scheduler {
         let rescan = Duration::from_secs(self.shared.config.cron_rescan_secs.max(1));
         let mut last = floor_minute(Local::now());
         loop {
-            let next = last + Minutes::minutes(1);
+            let next = last + TimeDelta::minutes(1);
             let wait = (next - Local::now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
@@ -119,19 +122,26 @@ impl Scheduler {
             tokio::time::sleep(wait).await;
             self.reload_if_changed();
             let current = floor_minute(Local::now());
-            if current <= last {
+            if current == last {
+                continue;
+            }
+            if current < last {
+                // The clock went back: go on from the new time without re-running the minutes
+                // already fired.
+                log_err!("cron: the clock went back to {current}; scheduling from there");
+                last = current;
                 continue;
             }
             let gap = (current - last).num_minutes();
             let first = if gap > MAX_CATCH_UP_MINUTES {
                 current
             } else {
-                last + Minutes::minutes(1)
+                last + TimeDelta::minutes(1)
             };
             let mut minute = first;
             while minute <= current {
                 self.fire_due(&minute);
-                minute += Minutes::minutes(1);
+                minute += TimeDelta::minutes(1);
             }
             last = current;
         }
@@ -144,6 +154,6 @@ fn floor_minute(t: DateTime<Local>) -> DateTime<Local> {
 
 fn report_errors(table: &CronTable) {
     for error in table.errors() {
-        eprintln!("cron: {error}");
+        log_err!("cron: {error}");
     }
 }

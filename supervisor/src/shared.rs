@@ -6,6 +6,10 @@ use crate::reaper::Reaper;
 use crate::worker_process::WorkerSettings;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// Threads one worker may need at most (its runtime, blocking pool and folder pipelines),
+/// with room to spare; with one-shot check workers this bounds the worker uid.
+const THREADS_PER_WORKER: u64 = 64;
+
 /// Settings and process plumbing shared by runs, checks and cron jobs.
 pub struct Shared {
     pub config: Config,
@@ -24,6 +28,7 @@ impl Shared {
             program: config.worker_path(),
             identity,
             memory_limit: config.worker_memory_mib.saturating_mul(1024 * 1024),
+            nproc_limit: u64::from(config.max_workers) * THREADS_PER_WORKER + THREADS_PER_WORKER,
         };
         Shared {
             config,

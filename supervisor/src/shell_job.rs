@@ -1,5 +1,6 @@
-//! A cron line that is not `syncctl start <task>`: run through `/bin/sh -c` as the line's user,
-//! with cron's environment and the file's variables, output to the container log.
+//! A cron line that is not `syncctl start <task>`: run through `/bin/sh -c` (or the file's
+//! `SHELL`) as the line's user, with cron's environment and the file's variables, output to
+//! the container log.
 
 use crate::cron::{Command as CronCommand, Entry};
 use crate::shared::Shared;
@@ -45,28 +46,37 @@ pub fn launch(shared: &Arc<Shared>, file: &str, entry: &Entry) {
     let who = match identity(&entry.user) {
         Ok(who) => who,
         Err(e) => {
-            eprintln!("{origin}: not run: {e}");
+            log_err!("{origin}: not run: {e}");
             return;
         }
     };
     let me = nix::unistd::geteuid();
     if !me.is_root() && me != who.uid {
-        eprintln!(
+        log_err!(
             "{origin}: not run: the supervisor is not root and cannot run jobs as {}",
             who.name
         );
         return;
     }
-    let mut job = Command::new("/bin/sh");
+    // As in cronie: the file may choose the shell; LOGNAME and USER always name the user.
+    let shell = entry
+        .env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "SHELL")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| "/bin/sh".to_string());
+    let mut job = Command::new(&shell);
     job.arg("-c")
         .arg(command)
         .env_clear()
-        .env("SHELL", "/bin/sh")
+        .env("SHELL", &shell)
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("HOME", &who.home)
+        .env("IMAPSYNC_CONTROL_SOCKET", &shared.config.socket)
+        .envs(entry.env.iter().map(|(k, v)| (k, v)))
         .env("LOGNAME", &who.name)
         .env("USER", &who.name)
-        .envs(entry.env.iter().map(|(k, v)| (k, v)))
         .current_dir(if std::path::Path::new(&who.home).is_dir() {
             who.home.as_str()
         } else {
@@ -95,19 +105,22 @@ pub fn launch(shared: &Arc<Shared>, file: &str, entry: &Entry) {
     let (mut child, mut exit) = match shared.reaper.spawn(&mut job) {
         Ok(spawned) => spawned,
         Err(e) => {
-            eprintln!("{origin}: cannot start /bin/sh: {e}");
+            log_err!("{origin}: cannot start {shell}: {e}");
             return;
         }
     };
     if let (Some(text), Some(mut input)) = (stdin.clone(), child.stdin.take()) {
-        std::thread::spawn(move || {
+        let writer = std::thread::Builder::new().spawn(move || {
             let _ = input.write_all(text.as_bytes());
         });
+        if let Err(e) = writer {
+            log_err!("{origin}: cannot feed its input: {e}");
+        }
     }
     tokio::spawn(async move {
         let status = exit.wait().await;
         if status.as_code() != 0 {
-            eprintln!("{origin}: ended with {status}");
+            log_err!("{origin}: ended with {status}");
         }
     });
 }

@@ -1,19 +1,21 @@
-//! One run of one task, start to finish: the lock, the log, the worker, the UID map kept from
-//! its notifications, the stop path (cancel, then kill after a grace period), and the files
-//! and container-log lines every run leaves behind.
+//! One run of one task, start to finish, under a task lock taken by the caller: the log, the
+//! worker, its notifications, the stop path (cancel, then kill after a grace period), a
+//! watchdog for a worker that goes silent, and the files every run leaves behind.
 
 use crate::endpoints;
+use crate::reaper::ChildExit;
+use crate::run_control::RunControl;
 use crate::run_log::RunLog;
-use crate::shared::Shared;
+use crate::run_record::{record, Outcome};
+use crate::shared::{lock, Shared};
+use crate::state_keeper::StateKeeper;
 use crate::task_files::TaskFiles;
-use crate::task_lock::{LockError, TaskLock};
+use crate::task_lock::TaskLock;
 use crate::worker_process::{self, Worker};
 use futures_util::FutureExt;
 use jsonrpsee::core::client::{ClientT, Subscription, SubscriptionClientT};
 use jsonrpsee::rpc_params;
-use nix::sys::signal::Signal;
 use protocol::exit::ExitCode;
-use protocol::report::{exit_line, summary_lines};
 use protocol::rpc::{
     LogLine, Progress, RunParams, RunSummary, StateUpdate, METHOD_CANCEL, METHOD_RUN, NOTIFY_LOG,
     NOTIFY_PROGRESS, NOTIFY_STATE,
@@ -21,109 +23,32 @@ use protocol::rpc::{
 use protocol::spec::{Security, SyncSpec};
 use protocol::state::SyncState;
 use protocol::state_file;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// Time a cancelled worker gets to stop at a message boundary before it is killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(3);
 /// Time a finished worker gets to exit after its input is closed.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
-/// Least time between two writes of the UID map.
-const STATE_SAVE_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the UID map is considered for a write.
+const SAVE_TICK: Duration = Duration::from_millis(500);
 
-/// What the outside world sees of, and does to, a run in progress.
-pub struct RunControl {
-    pub started_at: i64,
-    pub pid: AtomicU32,
-    pub progress: Mutex<Option<Progress>>,
-    stop: watch::Sender<bool>,
-    done: watch::Sender<bool>,
-}
-
-impl RunControl {
-    pub fn new(started_at: i64) -> Arc<RunControl> {
-        Arc::new(RunControl {
-            started_at,
-            pid: AtomicU32::new(0),
-            progress: Mutex::new(None),
-            stop: watch::channel(false).0,
-            done: watch::channel(false).0,
-        })
-    }
-
-    /// Asks the run to stop; returns at once.
-    pub fn request_stop(&self) {
-        self.stop.send_replace(true);
-    }
-
-    /// Waits until the run has written its files and released its lock.
-    pub async fn finished(&self) {
-        let mut done = self.done.subscribe();
-        let _ = done.wait_for(|finished| *finished).await;
-    }
-
-    /// The worker's pid once it runs.
-    pub fn worker_pid(&self) -> Option<u32> {
-        Some(self.pid.load(Ordering::Relaxed)).filter(|pid| *pid != 0)
-    }
-
-    fn stop_requested(&self) -> bool {
-        *self.stop.borrow()
-    }
-}
-
-/// How a run ended.
-struct Outcome {
-    exit: i32,
-    summary: Option<RunSummary>,
-    pid: u32,
-}
-
-impl Outcome {
-    fn failed(exit: ExitCode) -> Outcome {
-        Outcome {
-            exit: exit.code(),
-            summary: None,
-            pid: std::process::id(),
-        }
-    }
-}
-
-/// Runs `files`' task once; marks `control` done at the end whatever happens.
-pub async fn run(shared: Arc<Shared>, files: TaskFiles, control: Arc<RunControl>) {
-    execute(&shared, &files, &control).await;
-    control.done.send_replace(true);
-}
-
-async fn execute(shared: &Shared, files: &TaskFiles, control: &RunControl) {
+/// Runs `files`' task once while holding `lock`.
+pub async fn run(shared: &Shared, files: &TaskFiles, control: &RunControl, lock: TaskLock) {
     let task = files.name.as_str();
     if !files.path("env").exists() {
-        eprintln!("task {task}: not started: the task no longer exists");
+        log_err!("task {task}: not started: the task no longer exists");
         return;
     }
-    let lock = match TaskLock::try_acquire(&files.path("lock")) {
-        Ok(lock) => lock,
-        Err(LockError::Busy) => {
-            eprintln!("task {task}: not started: already running (lock held elsewhere)");
-            return;
-        }
-        Err(e) => {
-            eprintln!("task {task}: not started: {e}");
-            return;
-        }
-    };
     let mut log = RunLog::create(&files.path("log"), task);
     let outcome = drive(shared, files, control, &mut log).await;
     if let Err(e) = files.remove("pid") {
-        eprintln!(
+        log_err!(
             "task {task}: cannot remove {}: {e}",
             files.path("pid").display()
         );
     }
-    record(files, control, &mut log, &outcome);
+    record(files, control.started_at, &mut log, &outcome);
     drop(lock);
 }
 
@@ -180,9 +105,12 @@ async fn drive(
         }
     };
     write_header(log, &files.name, &spec);
-    if let Err(e) = endpoints::resolve(&mut spec).await {
-        log.line(format!("Error: {e}"));
-        return Outcome::failed(e.exit);
+    tokio::select! {
+        resolved = endpoints::resolve(&mut spec) => if let Err(e) = resolved {
+            log.line(format!("Error: {e}"));
+            return Outcome::failed(e.exit);
+        },
+        _ = control.stopped() => return Outcome::failed(ExitCode::Terminated),
     }
     let state_path = files.path("state");
     let state = state_file::load(&state_path).unwrap_or_else(|e| {
@@ -204,12 +132,23 @@ async fn drive(
             return Outcome::failed(ExitCode::Software);
         }
     };
-    control.pid.store(worker.pid, Ordering::Relaxed);
+    control.set_worker(worker.pid, worker.exit.clone());
     if let Err(e) = files.write_pid(worker.pid) {
-        eprintln!("task {}: cannot write its pid file: {e}", files.name);
+        log_err!("task {}: cannot write its pid file: {e}", files.name);
     }
     let pid = worker.pid;
-    let result = converse(&worker, spec, state, &state_path, control, log).await;
+    let silence = Duration::from_secs(config.worker_silence_secs.max(1));
+    let mut keeper = StateKeeper::new(state.clone(), state_path);
+    let result = converse(
+        &worker,
+        RunParams { spec, state },
+        &mut keeper,
+        control,
+        log,
+        silence,
+    )
+    .await;
+    keeper.finish(log).await;
     let exit_status = finish_worker(worker).await;
     let stopped = control.stop_requested();
     match result {
@@ -226,12 +165,12 @@ async fn drive(
             log.line(format!(
                 "Error: the worker ended without a result ({exit_status}): {reason}"
             ));
-            let exit = if stopped {
-                ExitCode::Terminated
-            } else if matches!(exit_status, crate::reaper::ChildExit::Signal(_)) {
-                ExitCode::BySignal
-            } else {
-                ExitCode::Software
+            let exit = match exit_status {
+                _ if stopped => ExitCode::Terminated,
+                // The shell module's way of stopping a run: `kill <pid>`.
+                ChildExit::Signal(nix::libc::SIGTERM) => ExitCode::Terminated,
+                ChildExit::Signal(_) => ExitCode::BySignal,
+                ChildExit::Code(_) => ExitCode::Software,
             };
             Outcome {
                 exit: exit.code(),
@@ -243,17 +182,22 @@ async fn drive(
 }
 
 /// Closes the worker's input and waits for it to exit, killing its group if it lingers.
-async fn finish_worker(worker: Worker) -> crate::reaper::ChildExit {
+async fn finish_worker(worker: Worker) -> ChildExit {
     let Worker {
-        pid, client, exit, ..
+        pid,
+        client,
+        mut exit,
     } = worker;
     drop(client);
-    let mut exit = exit;
     match tokio::time::timeout(EXIT_GRACE, exit.wait()).await {
         Ok(status) => status,
         Err(_) => {
-            let _ =
-                nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid as i32), Signal::SIGKILL);
+            if exit.exited().is_none() {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
             exit.wait().await
         }
     }
@@ -281,139 +225,83 @@ impl Notifications {
                 .map_err(fail)?,
         })
     }
-}
 
-/// Keeps the UID map and writes it at most once per [`STATE_SAVE_INTERVAL`].
-struct StateKeeper<'a> {
-    state: SyncState,
-    path: &'a std::path::Path,
-    dirty: bool,
-}
-
-impl StateKeeper<'_> {
-    fn apply(&mut self, update: StateUpdate) {
-        for change in update.changes {
-            self.state.apply(change);
+    /// Handles whatever is already queued (after the final answer).
+    fn drain(&mut self, control: &RunControl, keeper: &mut StateKeeper, log: &mut RunLog) {
+        while let Some(Some(Ok(line))) = self.log.next().now_or_never() {
+            log.line(line.line);
         }
-        self.dirty = true;
-    }
-
-    fn save(&mut self, log: &mut RunLog) {
-        if !self.dirty {
-            return;
+        while let Some(Some(Ok(progress))) = self.progress.next().now_or_never() {
+            *lock(&control.progress) = Some(progress);
         }
-        self.dirty = false;
-        if let Err(e) = state_file::save(self.path, &self.state) {
-            log.line(format!("Warning: cannot save the UID map: {e}"));
+        while let Some(Some(Ok(update))) = self.state.next().now_or_never() {
+            keeper.apply(update);
         }
     }
 }
 
-fn drain(
-    notes: &mut Notifications,
-    control: &RunControl,
-    keeper: &mut StateKeeper,
-    log: &mut RunLog,
-) {
-    while let Some(Some(Ok(line))) = notes.log.next().now_or_never() {
-        log.line(line.line);
-    }
-    while let Some(Some(Ok(progress))) = notes.progress.next().now_or_never() {
-        *crate::shared::lock(&control.progress) = Some(progress);
-    }
-    while let Some(Some(Ok(update))) = notes.state.next().now_or_never() {
-        keeper.apply(update);
-    }
-}
-
-/// Sends `run` and handles everything the worker says until it answers.
-async fn converse(
-    worker: &Worker,
-    spec: SyncSpec,
-    state: SyncState,
-    state_path: &std::path::Path,
-    control: &RunControl,
-    log: &mut RunLog,
-) -> Result<RunSummary, String> {
-    let mut notes = Notifications::subscribe(worker).await?;
-    let mut keeper = StateKeeper {
-        state: state.clone(),
-        path: state_path,
-        dirty: false,
-    };
-    let mut stop = control.stop.subscribe();
+async fn cancel(worker: &Worker) {
     let request = worker
         .client
-        .request::<RunSummary, _>(METHOD_RUN, rpc_params![RunParams { spec, state }]);
+        .request::<bool, _>(METHOD_CANCEL, rpc_params![]);
+    let _ = tokio::time::timeout(Duration::from_secs(1), request).await;
+}
+
+/// Sends `run` and handles everything the worker says until it answers. A stop cancels the
+/// run and kills the worker after [`STOP_GRACE`]; a worker silent for `silence` is killed.
+async fn converse(
+    worker: &Worker,
+    params: RunParams,
+    keeper: &mut StateKeeper,
+    control: &RunControl,
+    log: &mut RunLog,
+    silence: Duration,
+) -> Result<RunSummary, String> {
+    let mut notes = Notifications::subscribe(worker).await?;
+    let request = worker
+        .client
+        .request::<RunSummary, _>(METHOD_RUN, rpc_params![params]);
     tokio::pin!(request);
-    let mut save_tick = tokio::time::interval(STATE_SAVE_INTERVAL);
-    let mut kill_at: Option<Instant> = control
-        .stop_requested()
-        .then(|| Instant::now() + STOP_GRACE);
+    let mut save_tick = tokio::time::interval(SAVE_TICK);
+    let mut kill_at: Option<Instant> = None;
+    let mut heard = Instant::now();
+    if control.stop_requested() {
+        cancel(worker).await;
+        kill_at = Some(Instant::now() + STOP_GRACE);
+    }
     let result = loop {
+        let stop = control.stopped();
         tokio::select! {
             result = &mut request => break result.map_err(|e| e.to_string()),
-            Some(Ok(line)) = notes.log.next() => log.line(line.line),
-            Some(Ok(progress)) = notes.progress.next() => {
-                *crate::shared::lock(&control.progress) = Some(progress);
+            Some(Ok(line)) = notes.log.next() => {
+                heard = Instant::now();
+                log.line(line.line);
             }
-            Some(Ok(update)) = notes.state.next() => keeper.apply(update),
-            _ = save_tick.tick() => keeper.save(log),
-            Ok(()) = stop.changed(), if kill_at.is_none() => {
-                if *stop.borrow_and_update() {
-                    kill_at = Some(Instant::now() + STOP_GRACE);
-                    let cancel = worker.client.request::<bool, _>(METHOD_CANCEL, rpc_params![]);
-                    let _ = tokio::time::timeout(Duration::from_secs(1), cancel).await;
-                }
+            Some(Ok(progress)) = notes.progress.next() => {
+                heard = Instant::now();
+                *lock(&control.progress) = Some(progress);
+            }
+            Some(Ok(update)) = notes.state.next() => {
+                heard = Instant::now();
+                keeper.apply(update);
+            }
+            _ = save_tick.tick() => keeper.tick(log).await,
+            _ = stop, if kill_at.is_none() => {
+                kill_at = Some(Instant::now() + STOP_GRACE);
+                cancel(worker).await;
             }
             _ = tokio::time::sleep_until(kill_at.unwrap_or_else(Instant::now)), if kill_at.is_some() => {
                 log.line(format!("Stop: the worker did not stop within {} s and is killed", STOP_GRACE.as_secs()));
-                worker.signal(Signal::SIGKILL);
+                control.kill_worker();
                 kill_at = Some(Instant::now() + Duration::from_secs(3600));
             }
+            _ = tokio::time::sleep_until(heard + silence) => {
+                log.line(format!("Error: the worker said nothing for {} s and is killed", silence.as_secs()));
+                control.kill_worker();
+                heard = Instant::now() + Duration::from_secs(3600);
+            }
         }
     };
-    drain(&mut notes, control, &mut keeper, log);
-    keeper.save(log);
+    notes.drain(control, keeper, log);
     result
-}
-
-/// Writes the summary, `.status`, `.timestamp` and the container-log lines.
-fn record(files: &TaskFiles, control: &RunControl, log: &mut RunLog, outcome: &Outcome) {
-    let task = files.name.as_str();
-    let code = ExitCode::from_code(outcome.exit).unwrap_or(ExitCode::CatchAll);
-    let (transferred, exit_text) = match &outcome.summary {
-        Some(summary) => {
-            let mut summary = summary.clone();
-            summary.exit_code = outcome.exit;
-            let lines = summary_lines(&summary, outcome.pid);
-            let last = lines.last().cloned().unwrap_or_default();
-            for line in lines {
-                log.line(line);
-            }
-            (summary.transferred, last)
-        }
-        None => {
-            let line = exit_line(code, 0, outcome.pid);
-            log.line(&line);
-            (0, line)
-        }
-    };
-    if outcome.exit != ExitCode::Terminated.code() {
-        if let Err(e) = files.write_status(control.started_at, outcome.exit) {
-            eprintln!("task {task}: cannot write its status: {e}");
-        }
-    }
-    let excerpt = format!("task {task}: tx={transferred}, msg={exit_text}");
-    if outcome.exit == 0 {
-        if let Some(mode) = files.load_env().ok().map(|env| env.foldersynchronization) {
-            if let Err(e) = files.write_timestamp(&mode, control.started_at) {
-                eprintln!("task {task}: cannot write its timestamp: {e}");
-            }
-        }
-        println!("{excerpt}");
-    } else {
-        eprintln!("task {task}: imapsync error: {}", outcome.exit);
-        eprintln!("{excerpt}");
-    }
 }

@@ -4,7 +4,6 @@
 //! reads its first request.) Its stderr lines go to the container log, tagged with the task.
 
 use crate::reaper::{ExitWatch, Reaper};
-use jsonrpsee::core::client::Client;
 use nix::sys::resource::{setrlimit, Resource};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::{setgid, setgroups, setsid, setuid, Gid, Pid, Uid};
@@ -12,7 +11,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use tokio::io::AsyncBufReadExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt};
 use tokio::net::unix::pipe;
 
 /// How workers are started.
@@ -23,12 +22,14 @@ pub struct WorkerSettings {
     pub identity: Option<(u32, u32)>,
     /// Address-space limit in bytes; 0 for none.
     pub memory_limit: u64,
+    /// Processes and threads of the worker uid, all workers together.
+    pub nproc_limit: u64,
 }
 
 /// A running worker and its RPC client.
 pub struct Worker {
     pub pid: u32,
-    pub client: Client,
+    pub client: protocol::framing::LineClient,
     pub exit: ExitWatch,
 }
 
@@ -42,10 +43,13 @@ impl Worker {
 }
 
 /// Runs in the child between fork and exec: only async-signal-safe calls.
-fn isolate(identity: Option<(u32, u32)>, memory_limit: u64) -> std::io::Result<()> {
+fn isolate(identity: Option<(u32, u32)>, memory_limit: u64, nproc: u64) -> std::io::Result<()> {
     setsid()?;
     if memory_limit > 0 {
         setrlimit(Resource::RLIMIT_AS, memory_limit, memory_limit)?;
+    }
+    if identity.is_some() {
+        setrlimit(Resource::RLIMIT_NPROC, nproc, nproc)?;
     }
     setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
     if let Some((uid, gid)) = identity {
@@ -53,7 +57,12 @@ fn isolate(identity: Option<(u32, u32)>, memory_limit: u64) -> std::io::Result<(
         setgid(Gid::from_raw(gid))?;
         setuid(Uid::from_raw(uid))?;
     }
-    // Every descriptor above stderr is closed at exec, whatever its origin.
+    close_on_exec_above_stderr()
+}
+
+/// Marks every descriptor above stderr close-on-exec, whatever its origin: with
+/// `close_range` (Linux 5.11), else one by one up to the descriptor limit.
+fn close_on_exec_above_stderr() -> std::io::Result<()> {
     // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets flags on descriptors.
     let rc = unsafe {
         nix::libc::syscall(
@@ -63,10 +72,60 @@ fn isolate(identity: Option<(u32, u32)>, memory_limit: u64) -> std::io::Result<(
             nix::libc::CLOSE_RANGE_CLOEXEC,
         )
     };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error());
+    if rc == 0 {
+        return Ok(());
+    }
+    let (soft, _) = nix::sys::resource::getrlimit(Resource::RLIMIT_NOFILE)?;
+    for fd in 3..soft.min(1 << 20) as i32 {
+        // SAFETY: F_SETFD on a descriptor that may not exist only fails with EBADF.
+        unsafe {
+            nix::libc::fcntl(fd, nix::libc::F_SETFD, nix::libc::FD_CLOEXEC);
+        }
     }
     Ok(())
+}
+
+/// Longest worker stderr line forwarded to the container log; the rest is cut.
+const MAX_STDERR_LINE: usize = 4096;
+
+/// Copies the worker's stderr to the container log line by line, bounded, until it closes.
+async fn forward_stderr(stderr: pipe::Receiver, tag: String, pid: u32) {
+    let mut reader = tokio::io::BufReader::new(stderr);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let mut limited = (&mut reader).take(MAX_STDERR_LINE as u64);
+        match limited.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let complete = line.last() == Some(&b'\n');
+        let text = String::from_utf8_lossy(&line);
+        log_err!("task {tag}: worker {pid}: {}", text.trim_end());
+        if !complete && !skip_line(&mut reader).await {
+            return;
+        }
+    }
+}
+
+/// Drops input up to and including the next newline without keeping it; false at the end.
+async fn skip_line(reader: &mut tokio::io::BufReader<pipe::Receiver>) -> bool {
+    loop {
+        let buf = match reader.fill_buf().await {
+            Ok(buf) if !buf.is_empty() => buf,
+            _ => return false,
+        };
+        match buf.iter().position(|b| *b == b'\n') {
+            Some(end) => {
+                reader.consume(end + 1);
+                return true;
+            }
+            None => {
+                let len = buf.len();
+                reader.consume(len);
+            }
+        }
+    }
 }
 
 /// Starts a worker for `label` (a task name, used to tag its stderr lines).
@@ -79,10 +138,10 @@ pub fn spawn(reaper: &Reaper, settings: &WorkerSettings, label: &str) -> std::io
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let identity = settings.identity;
-    let memory_limit = settings.memory_limit;
+    let (memory_limit, nproc) = (settings.memory_limit, settings.nproc_limit);
     // SAFETY: `isolate` makes only async-signal-safe system calls and allocates nothing.
     unsafe {
-        command.pre_exec(move || isolate(identity, memory_limit));
+        command.pre_exec(move || isolate(identity, memory_limit, nproc));
     }
     let (mut child, exit) = reaper.spawn(&mut command)?;
     let pid = child.id();
@@ -90,16 +149,10 @@ pub fn spawn(reaper: &Reaper, settings: &WorkerSettings, label: &str) -> std::io
     let stdin = pipe::Sender::from_owned_fd(take(child.stdin.take().map(OwnedFd::from))?)?;
     let stdout = pipe::Receiver::from_owned_fd(take(child.stdout.take().map(OwnedFd::from))?)?;
     let stderr = pipe::Receiver::from_owned_fd(take(child.stderr.take().map(OwnedFd::from))?)?;
-    let tag = label.to_string();
-    tokio::spawn(async move {
-        let mut lines = tokio::io::BufReader::new(stderr).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            eprintln!("task {tag}: worker {pid}: {line}");
-        }
-    });
+    tokio::spawn(forward_stderr(stderr, label.to_string(), pid));
     Ok(Worker {
         pid,
-        client: protocol::framing::client(stdout, stdin),
+        client: protocol::framing::client(stdout, stdin, protocol::framing::MAX_REPLY_BYTES),
         exit,
     })
 }

@@ -24,7 +24,7 @@ fn cron_files_start_tasks_and_run_custom_commands() {
     std::fs::write(
         sup.cron.join("boot.custom"),
         format!(
-            "@reboot root echo booted > {out}/reboot\n@reboot root (sleep 2 & echo $! > {out}/orphan)\n"
+            "@reboot root echo booted > {out}/reboot\n@reboot root (sleep 3 & echo $! > {out}/orphan.new; mv {out}/orphan.new {out}/orphan)\n"
         ),
     )
     .unwrap();
@@ -35,13 +35,15 @@ fn cron_files_start_tasks_and_run_custom_commands() {
         std::fs::read_to_string(format!("{out}/reboot")).is_ok_and(|s| s == "booted\n")
     });
     // An orphaned grandchild is adopted and reaped by the supervisor (no zombie left).
-    let orphan = std::fs::read_to_string(format!("{out}/orphan")).unwrap();
-    let orphan_status = format!("/proc/{}/status", orphan.trim());
-    let parent = std::fs::read_to_string(&orphan_status).unwrap();
-    assert!(
-        parent.contains(&format!("PPid:\t{}\n", sup.pid())),
-        "{parent}"
-    );
+    let supervisor_parent = format!("PPid:\t{}\n", sup.pid());
+    let mut orphan_status = String::new();
+    wait_for(Duration::from_secs(10), "the orphan's adoption", || {
+        let Ok(pid) = std::fs::read_to_string(format!("{out}/orphan")) else {
+            return false;
+        };
+        orphan_status = format!("/proc/{}/status", pid.trim());
+        std::fs::read_to_string(&orphan_status).is_ok_and(|s| s.contains(&supervisor_parent))
+    });
     wait_for(Duration::from_secs(10), "the orphan to be reaped", || {
         !std::path::Path::new(&orphan_status).exists()
     });
@@ -58,7 +60,7 @@ fn cron_files_start_tasks_and_run_custom_commands() {
     std::fs::write(
         sup.cron.join("admin.custom"),
         format!(
-            "# admin jobs\nMARK = \"hello from cron\"\n61 * * * * root echo never\n* * * * * root echo \"$MARK\" > {out}/mark; id -u >> {out}/mark\n* * * * * root cat > {out}/input%line one%line two\n"
+            "# admin jobs\nMARK = \"hello from cron\"\n61 * * * * root echo never\n* * * * * root [ -e {out}/mark ] || {{ echo \"$MARK\"; id -u; }} > {out}/mark.new && mv {out}/mark.new {out}/mark\n* * * * * root [ -e {out}/input ] || {{ cat > {out}/input.new && mv {out}/input.new {out}/input; }}%line one%line two\n"
         ),
     )
     .unwrap();
@@ -88,8 +90,8 @@ fn cron_files_start_tasks_and_run_custom_commands() {
     sup.wait_stopped(&task, Duration::from_secs(60));
     assert_eq!(read_status(&sup.file(&task, "status")).unwrap().1, 0);
     wait_for(Duration::from_secs(10), "the custom jobs", || {
-        std::fs::read_to_string(format!("{out}/mark")).is_ok_and(|s| s.lines().count() == 2)
-            && std::fs::read_to_string(format!("{out}/input")).is_ok()
+        std::path::Path::new(&format!("{out}/mark")).exists()
+            && std::path::Path::new(&format!("{out}/input")).exists()
     });
     assert_eq!(
         std::fs::read_to_string(format!("{out}/mark")).unwrap(),

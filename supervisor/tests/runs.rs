@@ -39,12 +39,19 @@ fn a_run_migrates_the_mailbox_and_writes_the_module_files() {
     let rig = Rig::start_with_users(2).unwrap();
     let corpus = Corpus::edge_cases();
     seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
-    let sup = Supervisor::start(&rig, Options::default());
+    let sup = Supervisor::start(
+        &rig,
+        Options {
+            trace: true,
+            ..Options::default()
+        },
+    );
     let task = sup.add_task(
         &task_env(&rig, "abc123", "user1", "user2"),
         &rig.user_password,
     );
     assert_eq!(task, "user2_abc123");
+    assert_eq!(sup.syncctl(&["validation", &task]).code, 0);
 
     let before = now();
     let start = sup.syncctl(&["start", &task]);
@@ -266,9 +273,7 @@ fn the_queue_holds_starts_beyond_the_worker_limit() {
 fn a_killed_worker_fails_alone_and_its_task_runs_again() {
     let rig = Rig::start_with_users(6).unwrap();
     for (n, user) in ["user1", "user2", "user3"].iter().enumerate() {
-        // The victim's mailbox is the largest, so it is still running when it is killed.
-        let count = if *user == "user2" { 2000 } else { 300 };
-        let corpus = Corpus::bulk(n as u64 + 1, count, 0.05);
+        let corpus = Corpus::bulk(n as u64 + 1, 300, 0.05);
         seed(&rig.account(Personality::Main, user), &corpus).unwrap();
     }
     let sup = Supervisor::start(&rig, Options::default());
@@ -284,10 +289,8 @@ fn a_killed_worker_fails_alone_and_its_task_runs_again() {
         assert_eq!(sup.syncctl(&["start", task]).code, 0);
     }
     let victim = &tasks[1];
-    wait_for(Duration::from_secs(30), "the victim's progress", || {
-        let status = sup.syncctl(&["status", "--json", victim]);
-        serde_json::from_str::<serde_json::Value>(&status.stdout)
-            .is_ok_and(|s| !s["progress"].is_null())
+    wait_for(Duration::from_secs(30), "the victim's worker", || {
+        sup.file(victim, "pid").exists()
     });
     let pid = read_pid(&sup.file(victim, "pid")).unwrap();
     nix::sys::signal::kill(
@@ -381,4 +384,75 @@ fn a_supervisor_killed_mid_run_restarts_clean() {
     assert!(!sup.file(&task, "pid").exists(), "stale pid file removed");
     assert_eq!(sup.syncctl(&["start", &task]).stdout.trim(), "Started");
     assert_eq!(sup.syncctl(&["stop", &task]).stdout.trim(), "Stopped");
+}
+
+#[test]
+fn a_worker_killed_the_old_way_counts_as_a_stop() {
+    let rig = Rig::start().unwrap();
+    let server = SilentServer::start();
+    let sup = Supervisor::start(&rig, Options::default());
+    let task = sup.add_task(&silent_task(&server, "oldkl1"), "pw");
+    std::fs::write(sup.file(&task, "status"), "123\n0\n").unwrap();
+    assert_eq!(sup.syncctl(&["start", &task]).code, 0);
+    wait_for(Duration::from_secs(10), "a worker pid", || {
+        sup.file(&task, "pid").exists()
+    });
+    // The shell module's `syncctl stop` did `kill <pid>`.
+    let pid = read_pid(&sup.file(&task, "pid")).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    sup.wait_stopped(&task, Duration::from_secs(10));
+    assert_eq!(
+        std::fs::read_to_string(sup.file(&task, "status")).unwrap(),
+        "123\n0\n"
+    );
+    let log = std::fs::read_to_string(sup.file(&task, "log")).unwrap();
+    assert!(log.contains("Exiting with return value 143"), "{log}");
+}
+
+#[test]
+fn a_lock_held_elsewhere_refuses_the_start() {
+    let rig = Rig::start().unwrap();
+    let server = SilentServer::start();
+    let sup = Supervisor::start(&rig, Options::default());
+    let task = sup.add_task(&silent_task(&server, "extlk1"), "pw");
+    let holder = std::fs::File::create(sup.file(&task, "lock")).unwrap();
+    let held = nix::fcntl::Flock::lock(holder, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let start = sup.syncctl(&["start", &task]);
+    assert_eq!(start.code, 1, "{}", start.stdout);
+    assert!(start.stderr.contains("already running"));
+    assert!(!sup.file(&task, "log").exists());
+    drop(held);
+    assert_eq!(sup.syncctl(&["start", &task]).stdout.trim(), "Started");
+    assert_eq!(sup.syncctl(&["stop", &task]).stdout.trim(), "Stopped");
+}
+
+#[test]
+fn a_silent_worker_is_killed_by_the_watchdog() {
+    let rig = Rig::start().unwrap();
+    let server = SilentServer::start();
+    let sup = Supervisor::start(
+        &rig,
+        Options {
+            timeout_secs: 60,
+            silence_secs: 2,
+            ..Options::default()
+        },
+    );
+    let task = sup.add_task(&silent_task(&server, "wdog01"), "pw");
+    let begin = Instant::now();
+    assert_eq!(sup.syncctl(&["start", &task]).code, 0);
+    sup.wait_stopped(&task, Duration::from_secs(30));
+    assert!(begin.elapsed() < Duration::from_secs(20));
+    let log = std::fs::read_to_string(sup.file(&task, "log")).unwrap();
+    assert!(
+        log.contains("the worker said nothing for 2 s and is killed"),
+        "{log}"
+    );
+    assert_eq!(read_status(&sup.file(&task, "status")).unwrap().1, 6);
 }

@@ -84,7 +84,13 @@ fn logs_and_progress_follow_a_run() {
         &rig.user_password,
     );
     assert_eq!(sup.status(&task), "Stopped");
-    assert_eq!(sup.syncctl(&["start", &task]).code, 0);
+    let waited = sup.syncctl(&["start", "--wait", &task]);
+    assert_eq!((waited.code, waited.stdout.trim()), (0, "Started"));
+    assert_eq!(
+        sup.status(&task),
+        "Stopped",
+        "--wait returns once the run ended"
+    );
     let progress = sup.syncctl(&["progress", &task]);
     assert_eq!(progress.code, 0);
     assert!(

@@ -146,6 +146,7 @@ pub async fn serve_stdio() -> Result<(), framing::FramingError> {
     framing::serve(
         module,
         tokio::io::stdin(),
+        framing::MAX_REQUEST_BYTES,
         tokio::io::stdout(),
         notifier,
         outgoing,

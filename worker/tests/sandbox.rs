@@ -28,6 +28,7 @@ fn sandbox_check_finds_open_and_exec_refused() {
     assert_eq!(report["sandbox"], "applied", "{report}");
     assert_eq!(report["open"], refused, "{report}");
     assert_eq!(report["exec"], refused, "{report}");
+    assert_eq!(report["signal_other"], refused, "{report}");
     assert_eq!(report["no_new_privs"], true, "{report}");
     assert_eq!(report["seccomp_mode"], 2, "{report}");
     assert_eq!(report["cap_effective_empty"], true, "{report}");

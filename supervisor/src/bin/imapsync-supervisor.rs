@@ -10,12 +10,14 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("IMAPSYNC_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
+                // Requests to workers carry passwords: never trace them.
+                .add_directive("jsonrpsee=off".parse().expect("a valid directive")),
         )
         .init();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .max_blocking_threads(2)
+        .max_blocking_threads(8)
         .build()
     {
         Ok(runtime) => runtime,
@@ -24,7 +26,10 @@ fn main() -> ExitCode {
             return ExitCode::from(70);
         }
     };
-    match runtime.block_on(supervisor::daemon::run(config)) {
+    let result = runtime.block_on(supervisor::daemon::run(config));
+    // A host name lookup still blocked in the pool must not delay the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("imapsync-supervisor: {e}");

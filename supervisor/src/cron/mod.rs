@@ -13,6 +13,6 @@ pub mod table;
 mod variable;
 
 pub use command::Command;
-pub use file::{Entry, LineError};
+pub use file::Entry;
 pub use schedule::{Pattern, Schedule};
 pub use table::{CronTable, Fingerprint};

@@ -1,6 +1,6 @@
 //! `syncctl`'s connection to the supervisor's control socket, with errors an admin can act on.
 
-use jsonrpsee::core::client::{Client, ClientT, Error as RpcError};
+use jsonrpsee::core::client::{ClientT, Error as RpcError};
 use jsonrpsee::core::params::ArrayParams;
 use protocol::control::{ERR_BAD_NAME, ERR_NO_TASK};
 use serde::de::DeserializeOwned;
@@ -25,7 +25,7 @@ impl Failure {
 
 /// A connected control client.
 pub struct Control {
-    client: Client,
+    client: protocol::framing::LineClient,
 }
 
 impl Control {
@@ -42,7 +42,7 @@ impl Control {
         })?;
         let (reader, writer) = stream.into_split();
         Ok(Control {
-            client: protocol::framing::client(reader, writer),
+            client: protocol::framing::client(reader, writer, protocol::framing::MAX_REPLY_BYTES),
         })
     }
 

@@ -45,7 +45,13 @@ pub struct Cli {
 #[derive(Debug, clap::Subcommand)]
 pub enum Verb {
     /// Start a task now (queued when every worker slot is busy).
-    Start { task: String },
+    Start {
+        /// Wait for the run to end and exit with its exit code (143 when it was stopped), as
+        /// the shell module's `syncctl start` did.
+        #[arg(long)]
+        wait: bool,
+        task: String,
+    },
     /// Stop a running or queued task; succeeds when it is not running.
     Stop { task: String },
     /// Print Running, Queued or Stopped.
@@ -86,20 +92,27 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     let control = Control::connect(&cli.socket).await?;
     let json = cli.json;
     match cli.command {
-        Verb::Start { task: name } => {
+        Verb::Start { wait, task: name } => {
+            let before: TaskStatus = control
+                .call(METHOD_STATUS, rpc_params![task(&name)])
+                .await?;
             let outcome: StartOutcome =
                 control.call(METHOD_START, rpc_params![task(&name)]).await?;
             if json {
                 print_json(&outcome);
             }
-            Ok(match outcome {
+            let code = match outcome {
                 StartOutcome::Started => say(json, "Started", 0),
                 StartOutcome::Queued => say(json, "Queued: every worker slot is busy", 0),
                 StartOutcome::AlreadyRunning => {
                     eprintln!("{name}: already running");
                     1
                 }
-            })
+            };
+            if wait && code == 0 {
+                return wait_for_end(&control, &name, before.last_sync_timestamp).await;
+            }
+            Ok(code)
         }
         Verb::Stop { task: name } => {
             let outcome: StopOutcome = control.call(METHOD_STOP, rpc_params![task(&name)]).await?;
@@ -286,6 +299,21 @@ fn print_list(all: &[TaskStatus]) {
             last,
             exit
         );
+    }
+}
+
+/// Waits until `name` has stopped; its recorded exit code, or 143 when the run was stopped
+/// (a stop is not recorded, so the status still holds `previous`).
+async fn wait_for_end(control: &Control, name: &str, previous: Option<i64>) -> Result<u8, Failure> {
+    loop {
+        let status: TaskStatus = control.call(METHOD_STATUS, rpc_params![task(name)]).await?;
+        if status.state == RunState::Stopped {
+            if status.last_sync_timestamp == previous {
+                return Ok(143);
+            }
+            return Ok(status.last_sync_exit_code.map_or(1, exit_byte));
+        }
+        tokio::time::sleep(POLL).await;
     }
 }
 

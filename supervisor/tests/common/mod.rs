@@ -64,6 +64,9 @@ pub struct Options {
     pub max_workers: u32,
     pub timeout_secs: u32,
     pub rescan_secs: u64,
+    pub silence_secs: u64,
+    /// Run the supervisor with every trace message on (to prove secrets stay out of it).
+    pub trace: bool,
 }
 
 impl Default for Options {
@@ -72,6 +75,8 @@ impl Default for Options {
             max_workers: 8,
             timeout_secs: 20,
             rescan_secs: 1,
+            silence_secs: 900,
+            trace: false,
         }
     }
 }
@@ -134,6 +139,7 @@ impl Supervisor {
             .env_clear()
             .env("MAIL_HOST", "127.0.0.1")
             .env("MAIL_PORT", self.mail_port.to_string())
+            .env("IMAPSYNC_LOG", if options.trace { "trace" } else { "warn" })
             .arg("--state-dir")
             .arg(&self.state)
             .arg("--cron-dir")
@@ -150,6 +156,8 @@ impl Supervisor {
             .arg("5")
             .arg("--cron-rescan-secs")
             .arg(options.rescan_secs.to_string())
+            .arg("--worker-silence-secs")
+            .arg(options.silence_secs.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -1,5 +1,5 @@
 //! `imapsync-worker --sandbox-check`: with the sandbox applied, tries what it must prevent
-//! (reading a file, running a program) and reports the confinement the process ends up in,
+//! (reading a file, running a program, signalling another process of its uid) and reports the confinement the process ends up in,
 //! read through prctl and capget since no file can be opened any more.
 
 use caps::CapSet;
@@ -26,12 +26,14 @@ pub struct Report {
     /// `refused: <errno>`, `failed: <error>` or `allowed`.
     pub open: String,
     pub exec: String,
+    /// SIGKILL to a child of the same uid (another worker would be one).
+    pub signal_other: String,
 }
 
 impl Report {
     /// Both attempts were refused by the filter.
     pub fn confined(&self) -> bool {
-        is_refusal(&self.open) && is_refusal(&self.exec)
+        is_refusal(&self.open) && is_refusal(&self.exec) && is_refusal(&self.signal_other)
     }
 }
 
@@ -51,6 +53,31 @@ pub fn run() -> Report {
                 .status()
                 .map(drop),
         ),
+        signal_other: signal_other(),
+    }
+}
+
+/// Forks a child that ends by itself within a second (a kernel alarm, no system call needed),
+/// tries to SIGKILL it, then waits for it.
+fn signal_other() -> String {
+    // SAFETY: the child only calls alarm and pause, both async-signal-safe, and never returns.
+    match unsafe { nix::unistd::fork() } {
+        Err(e) => format!("failed: fork: {e}"),
+        Ok(nix::unistd::ForkResult::Child) => {
+            // SAFETY: plain system calls; SIGALRM's default action ends the child.
+            unsafe {
+                libc::alarm(1);
+                loop {
+                    libc::pause();
+                }
+            }
+        }
+        Ok(nix::unistd::ForkResult::Parent { child }) => {
+            let attempt = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL)
+                .map_err(io::Error::from);
+            let _ = nix::sys::wait::waitpid(child, None);
+            outcome(attempt)
+        }
     }
 }
 

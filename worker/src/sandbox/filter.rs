@@ -3,6 +3,8 @@
 //!
 //! - the calls of [`super::syscalls`] fail with EPERM, and so does `clone` asked for a new
 //!   namespace (the same thing as the refused `unshare`);
+//! - signals, resource limits and scheduling may only target the worker itself (another
+//!   worker runs as the same uid), else EPERM;
 //! - `clone3` fails with ENOSYS: its flags sit in memory a filter cannot read, and libc then
 //!   falls back to `clone`, whose flags it can;
 //! - on x86_64, every x32 call fails with EPERM: x32 shares the x86_64 audit architecture but
@@ -44,7 +46,11 @@ pub fn install() -> Result<(), seccompiler::Error> {
 /// The filters for the architecture this binary was built for.
 fn programs() -> Result<Vec<BpfProgram>, seccompiler::Error> {
     let arch = TargetArch::try_from(std::env::consts::ARCH)?;
-    let mut programs = vec![deny_list(arch)?, clone3_unsupported(arch)?];
+    let mut programs = vec![
+        deny_list(arch)?,
+        clone3_unsupported(arch)?,
+        only_itself(arch, std::process::id())?,
+    ];
     programs.extend(x32_refused());
     Ok(programs)
 }
@@ -67,6 +73,59 @@ fn deny_list(arch: TargetArch) -> Result<BpfProgram, seccompiler::Error> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     rules.insert(libc::SYS_clone, namespace_rules);
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Errno(EPERM),
+        arch,
+    )?;
+    Ok(filter.try_into()?)
+}
+
+/// A condition on the first argument, a 32-bit pid.
+fn pid_arg(op: SeccompCmpOp, pid: u32) -> Result<SeccompCondition, seccompiler::Error> {
+    Ok(SeccompCondition::new(
+        0,
+        SeccompCmpArgLen::Dword,
+        op,
+        u64::from(pid),
+    )?)
+}
+
+/// Calls that act on a process are refused unless they name the worker itself (`pid`, or 0
+/// for "this process"): other workers share its uid, so the kernel alone would let it signal
+/// them or lower their limits.
+fn only_itself(arch: TargetArch, pid: u32) -> Result<BpfProgram, seccompiler::Error> {
+    let not_me_nor_zero = || -> Result<Vec<SeccompRule>, seccompiler::Error> {
+        Ok(vec![SeccompRule::new(vec![
+            pid_arg(SeccompCmpOp::Ne, pid)?,
+            pid_arg(SeccompCmpOp::Ne, 0)?,
+        ])?])
+    };
+    let not_me = || -> Result<Vec<SeccompRule>, seccompiler::Error> {
+        Ok(vec![SeccompRule::new(vec![pid_arg(
+            SeccompCmpOp::Ne,
+            pid,
+        )?])?])
+    };
+    let rules = BTreeMap::from([
+        (libc::SYS_kill, not_me_nor_zero()?),
+        (libc::SYS_prlimit64, not_me_nor_zero()?),
+        (libc::SYS_tgkill, not_me()?),
+        (libc::SYS_tkill, Vec::new()),
+        (libc::SYS_rt_sigqueueinfo, not_me()?),
+        (libc::SYS_rt_tgsigqueueinfo, not_me()?),
+        (libc::SYS_pidfd_open, Vec::new()),
+        (libc::SYS_pidfd_send_signal, Vec::new()),
+        (libc::SYS_setpriority, Vec::new()),
+        (libc::SYS_ioprio_set, Vec::new()),
+        (libc::SYS_sched_setaffinity, not_me_nor_zero()?),
+        (libc::SYS_sched_setscheduler, Vec::new()),
+        (libc::SYS_sched_setparam, Vec::new()),
+        (libc::SYS_sched_setattr, Vec::new()),
+        (libc::SYS_migrate_pages, Vec::new()),
+        (libc::SYS_move_pages, not_me_nor_zero()?),
+    ]);
     let filter = SeccompFilter::new(
         rules,
         SeccompAction::Allow,

@@ -128,7 +128,7 @@ pub fn assert_same(left: &Snapshot, right: &Snapshot) {
 /// An `imapsync-worker` process and a JSON-RPC client on its stdin/stdout.
 pub struct WorkerProcess {
     pub child: tokio::process::Child,
-    pub client: jsonrpsee::core::client::Client,
+    pub client: protocol::framing::LineClient,
 }
 
 /// Starts the worker binary with an empty environment, as the supervisor does.
@@ -143,7 +143,7 @@ pub fn spawn_worker() -> WorkerProcess {
     let stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
     WorkerProcess {
-        client: protocol::framing::client(stdout, stdin),
+        client: protocol::framing::client(stdout, stdin, protocol::framing::MAX_REPLY_BYTES),
         child,
     }
 }
