@@ -11,7 +11,6 @@ use protocol::rpc::LoginErrorKind;
 use protocol::secret::Secret;
 use protocol::spec::Security;
 use protocol::state::SyncState;
-use std::net::{IpAddr, SocketAddr};
 use testkit::{Corpus, Personality, Rig};
 use worker::engine;
 
@@ -91,17 +90,7 @@ fn login_check_reports_each_failure_kind() {
 fn pre_resolved_addresses_are_tried_in_order_and_host_only_names_the_server() {
     let rig = Rig::start().unwrap();
     let mut spec = spec(&rig);
-    for endpoint in [&mut spec.host1, &mut spec.host2] {
-        let ip: IpAddr = endpoint
-            .host
-            .parse()
-            .expect("the rig listens on an IP address");
-        endpoint.addresses = vec![
-            SocketAddr::new(ip, free_port()),
-            SocketAddr::new(ip, endpoint.port),
-        ];
-        endpoint.host = "mail.invalid".into();
-    }
+    behind_unresolvable_name(&mut spec, &[free_port()]);
     let report = engine::check_login(&spec.host1, &spec.host2);
     assert!(
         report.host1.ok && report.host2.ok && report.exit_code == 0,

@@ -8,7 +8,6 @@ use common::*;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
 use protocol::rpc::{LoginParams, LoginReport, METHOD_CHECK_LOGIN};
-use std::net::{IpAddr, SocketAddr};
 use std::process::Command;
 use testkit::Rig;
 
@@ -40,14 +39,7 @@ fn sandbox_check_finds_open_and_exec_refused() {
 async fn sandboxed_worker_logs_in_through_pre_resolved_addresses() {
     let rig = Rig::start().unwrap();
     let mut spec = spec(&rig);
-    for endpoint in [&mut spec.host1, &mut spec.host2] {
-        let ip: IpAddr = endpoint
-            .host
-            .parse()
-            .expect("the rig listens on an IP address");
-        endpoint.addresses = vec![SocketAddr::new(ip, endpoint.port)];
-        endpoint.host = "mail.invalid".into();
-    }
+    behind_unresolvable_name(&mut spec, &[]);
     let worker = spawn_worker();
     let params = LoginParams {
         host1: spec.host1,

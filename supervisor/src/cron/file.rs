@@ -116,15 +116,7 @@ fn next_field(text: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, NaiveDate, Utc};
-
-    /// The UTC time `y-m-d h:min:00`.
-    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        NaiveDate::from_ymd_opt(y, m, d)
-            .and_then(|date| date.and_hms_opt(h, min, 0))
-            .expect("valid test time")
-            .and_utc()
-    }
+    use crate::cron::test_time::at;
 
     /// The entries of `text`, which must have no bad line.
     fn entries(text: &str) -> Vec<Entry> {

@@ -110,15 +110,8 @@ fn compile(text: &str) -> Result<Cron, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{FixedOffset, NaiveDate, TimeDelta, Utc};
-
-    /// The UTC time `y-m-d h:min:00`.
-    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        NaiveDate::from_ymd_opt(y, m, d)
-            .and_then(|date| date.and_hms_opt(h, min, 0))
-            .expect("valid test time")
-            .and_utc()
-    }
+    use crate::cron::test_time::at;
+    use chrono::{FixedOffset, TimeDelta, Utc};
 
     /// The schedule of `text`, which must parse.
     fn schedule(text: &str) -> Schedule {

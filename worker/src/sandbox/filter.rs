@@ -73,13 +73,7 @@ fn deny_list(arch: TargetArch) -> Result<BpfProgram, seccompiler::Error> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     rules.insert(libc::SYS_clone, namespace_rules);
-    let filter = SeccompFilter::new(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Errno(EPERM),
-        arch,
-    )?;
-    Ok(filter.try_into()?)
+    refusing(rules, arch, EPERM)
 }
 
 /// A condition on the first argument, a 32-bit pid.
@@ -126,21 +120,28 @@ fn only_itself(arch: TargetArch, pid: u32) -> Result<BpfProgram, seccompiler::Er
         (libc::SYS_migrate_pages, Vec::new()),
         (libc::SYS_move_pages, not_me_nor_zero()?),
     ]);
-    let filter = SeccompFilter::new(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Errno(EPERM),
-        arch,
-    )?;
-    Ok(filter.try_into()?)
+    refusing(rules, arch, EPERM)
 }
 
 /// `clone3`, answered ENOSYS.
 fn clone3_unsupported(arch: TargetArch) -> Result<BpfProgram, seccompiler::Error> {
-    let filter = SeccompFilter::new(
+    refusing(
         BTreeMap::from([(libc::SYS_clone3, Vec::new())]),
+        arch,
+        libc::ENOSYS as u32,
+    )
+}
+
+/// A filter that answers `errno` to every call matching `rules` and allows the rest.
+fn refusing(
+    rules: BTreeMap<i64, Vec<SeccompRule>>,
+    arch: TargetArch,
+    errno: u32,
+) -> Result<BpfProgram, seccompiler::Error> {
+    let filter = SeccompFilter::new(
+        rules,
         SeccompAction::Allow,
-        SeccompAction::Errno(libc::ENOSYS as u32),
+        SeccompAction::Errno(errno),
         arch,
     )?;
     Ok(filter.try_into()?)

@@ -147,3 +147,20 @@ pub fn spawn_worker() -> WorkerProcess {
         child,
     }
 }
+
+/// Renames both hosts of `spec` to an unresolvable name and gives their real address (after
+/// `before`, tried first) as pre-resolved addresses.
+pub fn behind_unresolvable_name(spec: &mut SyncSpec, before: &[u16]) {
+    for endpoint in [&mut spec.host1, &mut spec.host2] {
+        let ip: std::net::IpAddr = endpoint
+            .host
+            .parse()
+            .expect("the rig listens on an IP address");
+        endpoint.addresses = before
+            .iter()
+            .chain([&endpoint.port])
+            .map(|port| std::net::SocketAddr::new(ip, *port))
+            .collect();
+        endpoint.host = "mail.invalid".into();
+    }
+}
