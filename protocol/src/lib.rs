@@ -3,6 +3,7 @@
 //! codec, the persistent UID map, imapsync-compatible exit codes and the newline-delimited
 //! JSON-RPC transport.
 
+pub mod atomic_file;
 pub mod control;
 pub mod exit;
 pub mod framing;

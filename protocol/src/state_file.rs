@@ -1,7 +1,6 @@
 //! Loading and atomically saving a task's UID map file.
 
 use crate::state::SyncState;
-use std::io::Write;
 use std::path::Path;
 
 /// Reads a map file; a missing file is an empty map.
@@ -18,29 +17,10 @@ pub fn load(path: &Path) -> std::io::Result<SyncState> {
     }
 }
 
-/// Writes the map to a temporary file beside `path`, syncs it and renames it into place, so a
-/// crash leaves either the old or the new map, never a torn one (nor a stray temporary file).
+/// Writes the map atomically (see [`crate::atomic_file`]).
 pub fn save(path: &Path, state: &SyncState) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)
-        .and_then(|mut file| {
-            file.write_all(&serde_json::to_vec(state).map_err(std::io::Error::other)?)?;
-            file.sync_all()
-        });
-    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    renamed
+    let bytes = serde_json::to_vec(state).map_err(std::io::Error::other)?;
+    crate::atomic_file::write(path, &bytes)
 }
 
 #[cfg(test)]

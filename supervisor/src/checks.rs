@@ -11,6 +11,7 @@ use jsonrpsee::rpc_params;
 use protocol::exit::ExitCode;
 use protocol::rpc::{LoginErrorKind, LoginOutcome, LoginParams, LoginReport, SizesReport};
 use protocol::spec::SyncSpec;
+use protocol::task::TaskEnv;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
@@ -23,8 +24,12 @@ pub enum CheckError {
     Worker(String),
 }
 
-async fn ready_spec(shared: &Shared, files: &TaskFiles) -> Result<SyncSpec, SpecError> {
-    let mut spec = endpoints::build(&shared.config, files, shared.config.check_timeout_secs)?;
+async fn ready_spec(
+    shared: &Shared,
+    files: &TaskFiles,
+    env: &TaskEnv,
+) -> Result<SyncSpec, SpecError> {
+    let mut spec = endpoints::build(&shared.config, files, env, shared.config.check_timeout_secs)?;
     endpoints::resolve(&mut spec).await?;
     Ok(spec)
 }
@@ -41,18 +46,7 @@ async fn ask<T: DeserializeOwned>(
     // Both sides time out on their own; this only bounds a worker that hangs.
     let limit = Duration::from_secs(u64::from(shared.config.check_timeout_secs) * 4 + 30);
     let answer = tokio::time::timeout(limit, worker.client.request::<T, _>(method, params)).await;
-    let pid = worker.pid;
-    let mut exit = worker.exit.clone();
-    drop(worker.client);
-    if tokio::time::timeout(Duration::from_secs(5), exit.wait())
-        .await
-        .is_err()
-    {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
+    worker.finish().await;
     match answer {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(CheckError::Worker(e.to_string())),
@@ -61,8 +55,12 @@ async fn ask<T: DeserializeOwned>(
 }
 
 /// Logs in on both sides with the task's settings.
-pub async fn validate(shared: &Shared, files: &TaskFiles) -> Result<LoginReport, CheckError> {
-    let spec = match ready_spec(shared, files).await {
+pub async fn validate(
+    shared: &Shared,
+    files: &TaskFiles,
+    env: &TaskEnv,
+) -> Result<LoginReport, CheckError> {
+    let spec = match ready_spec(shared, files, env).await {
         Ok(spec) => spec,
         Err(e) if unresolved(&e) => {
             return Ok(unresolved_report(&e));
@@ -115,8 +113,12 @@ fn unresolved_report(err: &SpecError) -> LoginReport {
 }
 
 /// Folder, message and byte counts on both sides within the task's scope.
-pub async fn sizes(shared: &Shared, files: &TaskFiles) -> Result<SizesReport, CheckError> {
-    let spec = match ready_spec(shared, files).await {
+pub async fn sizes(
+    shared: &Shared,
+    files: &TaskFiles,
+    env: &TaskEnv,
+) -> Result<SizesReport, CheckError> {
+    let spec = match ready_spec(shared, files, env).await {
         Ok(spec) => spec,
         Err(e) if unresolved(&e) => {
             return Ok(SizesReport {

@@ -14,6 +14,7 @@ use protocol::control::{
     METHOD_STOP, METHOD_VALIDATE,
 };
 use protocol::framing::{self, parse_params};
+use protocol::task::TaskEnv;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -66,11 +67,14 @@ fn task_files(ctx: &ControlContext, task: &str) -> Result<TaskFiles, ErrorObject
     TaskFiles::new(&ctx.shared.config.state_dir, task).map_err(|e| error(ERR_BAD_NAME, e))
 }
 
-/// The files of an existing task, for a one-shot check.
-fn existing_task(ctx: &ControlContext, task: &str) -> Result<TaskFiles, ErrorObjectOwned> {
+/// The files and definition of an existing task, for a one-shot check.
+fn existing_task(
+    ctx: &ControlContext,
+    task: &str,
+) -> Result<(TaskFiles, TaskEnv), ErrorObjectOwned> {
     let files = task_files(ctx, task)?;
-    files.load_env().map_err(|e| load_error(&e))?;
-    Ok(files)
+    let env = files.load_env().map_err(|e| load_error(&e))?;
+    Ok((files, env))
 }
 
 fn read_log(ctx: &ControlContext, request: &LogParams) -> Result<LogChunk, ErrorObjectOwned> {
@@ -142,17 +146,17 @@ pub fn module(ctx: Arc<ControlContext>) -> RpcModule<Arc<ControlContext>> {
     module
         .register_async_method(METHOD_VALIDATE, |params, ctx, _| async move {
             let request: TaskParams = parse_params(&params)?;
-            let files = existing_task(&ctx, &request.task)?;
+            let (files, env) = existing_task(&ctx, &request.task)?;
             let _permit = ctx.runs.check_permit().await?;
-            Ok::<_, ErrorObjectOwned>(checks::validate(&ctx.shared, &files).await?)
+            Ok::<_, ErrorObjectOwned>(checks::validate(&ctx.shared, &files, &env).await?)
         })
         .expect(ok);
     module
         .register_async_method(METHOD_SIZES, |params, ctx, _| async move {
             let request: TaskParams = parse_params(&params)?;
-            let files = existing_task(&ctx, &request.task)?;
+            let (files, env) = existing_task(&ctx, &request.task)?;
             let _permit = ctx.runs.check_permit().await?;
-            Ok::<_, ErrorObjectOwned>(checks::sizes(&ctx.shared, &files).await?)
+            Ok::<_, ErrorObjectOwned>(checks::sizes(&ctx.shared, &files, &env).await?)
         })
         .expect(ok);
     module

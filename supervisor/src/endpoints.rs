@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::task_files::{read_secret, LoadError, TaskFiles};
 use protocol::exit::ExitCode;
 use protocol::spec::{Endpoint, Security, SyncSpec};
+use protocol::task::TaskEnv;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -29,9 +30,14 @@ impl From<LoadError> for SpecError {
     }
 }
 
-/// The task's spec with every secret loaded; `timeout_secs` applies to both sides.
-pub fn build(config: &Config, files: &TaskFiles, timeout_secs: u32) -> Result<SyncSpec, SpecError> {
-    let env = files.load_env()?;
+/// The spec of the task defined by `env`, with every secret loaded; `timeout_secs` applies to
+/// both sides.
+pub fn build(
+    config: &Config,
+    files: &TaskFiles,
+    env: &TaskEnv,
+    timeout_secs: u32,
+) -> Result<SyncSpec, SpecError> {
     let remote_password = files.load_password()?;
     let host2 = Endpoint {
         host: config.mail_host.clone(),

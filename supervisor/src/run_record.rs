@@ -27,9 +27,15 @@ impl Outcome {
     }
 }
 
-/// Writes the summary, `.status`, `.timestamp` and the container-log lines of a run that
-/// started at `started_at`.
-pub fn record(files: &TaskFiles, started_at: i64, log: &mut RunLog, outcome: &Outcome) {
+/// Writes the summary, `.status`, `.timestamp` (holding the task's folder `mode`) and the
+/// container-log lines of a run that started at `started_at`.
+pub fn record(
+    files: &TaskFiles,
+    started_at: i64,
+    mode: Option<&str>,
+    log: &mut RunLog,
+    outcome: &Outcome,
+) {
     let task = files.name.as_str();
     let code = ExitCode::from_code(outcome.exit).unwrap_or(ExitCode::CatchAll);
     let (transferred, exit_text) = match &outcome.summary {
@@ -56,8 +62,8 @@ pub fn record(files: &TaskFiles, started_at: i64, log: &mut RunLog, outcome: &Ou
     }
     let excerpt = format!("task {task}: tx={transferred}, msg={exit_text}");
     if outcome.exit == 0 {
-        if let Ok(env) = files.load_env() {
-            if let Err(e) = files.write_timestamp(&env.foldersynchronization, started_at) {
+        if let Some(mode) = mode {
+            if let Err(e) = files.write_timestamp(mode, started_at) {
                 log_err!("task {task}: cannot write its timestamp: {e}");
             }
         }

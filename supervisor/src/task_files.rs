@@ -1,9 +1,9 @@
 //! The files of one task in the state directory, named `<task>.<ext>` as the NS8 module and
 //! existing backups expect, and the small atomic writes the supervisor makes to them.
 
+use protocol::atomic_file::write as write_atomic;
 use protocol::secret::Secret;
 use protocol::task::{validate_task_name, TaskEnv, TaskError};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -138,22 +138,6 @@ pub fn read_secret(path: &Path) -> Result<Secret, LoadError> {
 
 fn display(path: &Path) -> String {
     path.display().to_string()
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it into place; a failure
-/// leaves the old file and no temporary one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    renamed
 }
 
 /// Every task name with a `.env` file in `dir`, sorted.

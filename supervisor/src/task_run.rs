@@ -9,7 +9,7 @@ use crate::run_log::RunLog;
 use crate::run_record::{record, Outcome};
 use crate::shared::{lock, Shared};
 use crate::state_keeper::StateKeeper;
-use crate::task_files::TaskFiles;
+use crate::task_files::{LoadError, TaskFiles};
 use crate::task_lock::TaskLock;
 use crate::worker_process::{self, Worker};
 use futures_util::FutureExt;
@@ -23,32 +23,44 @@ use protocol::rpc::{
 use protocol::spec::{Security, SyncSpec};
 use protocol::state::SyncState;
 use protocol::state_file;
+use protocol::task::TaskEnv;
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// Time a cancelled worker gets to stop at a message boundary before it is killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(3);
-/// Time a finished worker gets to exit after its input is closed.
-const EXIT_GRACE: Duration = Duration::from_secs(5);
 /// How often the UID map is considered for a write.
 const SAVE_TICK: Duration = Duration::from_millis(500);
 
 /// Runs `files`' task once while holding `lock`.
 pub async fn run(shared: &Shared, files: &TaskFiles, control: &RunControl, lock: TaskLock) {
     let task = files.name.as_str();
-    if !files.path("env").exists() {
-        log_err!("task {task}: not started: the task no longer exists");
-        return;
-    }
+    let env = match files.load_env() {
+        Err(LoadError::Missing(_)) => {
+            log_err!("task {task}: not started: the task no longer exists");
+            return;
+        }
+        loaded => loaded,
+    };
     let mut log = RunLog::create(&files.path("log"), task);
-    let outcome = drive(shared, files, control, &mut log).await;
+    let outcome = match &env {
+        Ok(env) => drive(shared, files, env, control, &mut log).await,
+        Err(e) => {
+            log.line(format!("Error: {e}"));
+            Outcome::failed(ExitCode::NoInput)
+        }
+    };
     if let Err(e) = files.remove("pid") {
         log_err!(
             "task {task}: cannot remove {}: {e}",
             files.path("pid").display()
         );
     }
-    record(files, control.started_at, &mut log, &outcome);
+    let mode = env
+        .as_ref()
+        .ok()
+        .map(|env| env.foldersynchronization.as_str());
+    record(files, control.started_at, mode, &mut log, &outcome);
     drop(lock);
 }
 
@@ -93,11 +105,12 @@ fn write_header(log: &mut RunLog, task: &str, spec: &SyncSpec) {
 async fn drive(
     shared: &Shared,
     files: &TaskFiles,
+    env: &TaskEnv,
     control: &RunControl,
     log: &mut RunLog,
 ) -> Outcome {
     let config = &shared.config;
-    let mut spec = match endpoints::build(config, files, config.timeout_secs) {
+    let mut spec = match endpoints::build(config, files, env, config.timeout_secs) {
         Ok(spec) => spec,
         Err(e) => {
             log.line(format!("Error: {e}"));
@@ -149,7 +162,7 @@ async fn drive(
     )
     .await;
     keeper.finish(log).await;
-    let exit_status = finish_worker(worker).await;
+    let exit_status = worker.finish().await;
     let stopped = control.stop_requested();
     match result {
         Ok(summary) => Outcome {
@@ -177,28 +190,6 @@ async fn drive(
                 summary: None,
                 pid,
             }
-        }
-    }
-}
-
-/// Closes the worker's input and waits for it to exit, killing its group if it lingers.
-async fn finish_worker(worker: Worker) -> ChildExit {
-    let Worker {
-        pid,
-        client,
-        mut exit,
-    } = worker;
-    drop(client);
-    match tokio::time::timeout(EXIT_GRACE, exit.wait()).await {
-        Ok(status) => status,
-        Err(_) => {
-            if exit.exited().is_none() {
-                let _ = nix::sys::signal::killpg(
-                    nix::unistd::Pid::from_raw(pid as i32),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
-            exit.wait().await
         }
     }
 }

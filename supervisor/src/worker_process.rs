@@ -3,7 +3,7 @@
 //! (The worker then drops its capabilities and installs its seccomp filter itself, before it
 //! reads its first request.) Its stderr lines go to the container log, tagged with the task.
 
-use crate::reaper::{ExitWatch, Reaper};
+use crate::reaper::{ChildExit, ExitWatch, Reaper};
 use nix::sys::resource::{setrlimit, Resource};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::{setgid, setgroups, setsid, setuid, Gid, Pid, Uid};
@@ -33,12 +33,26 @@ pub struct Worker {
     pub exit: ExitWatch,
 }
 
+/// Time a worker gets to exit after its input is closed before its group is killed.
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Worker {
-    /// Sends `signal` to the worker's whole process group.
-    pub fn signal(&self, signal: Signal) {
-        if self.exit.exited().is_none() {
-            let _ = killpg(Pid::from_raw(self.pid as i32), signal);
+    /// Closes the worker's input and waits for it to exit, killing its process group if it
+    /// lingers past [`EXIT_GRACE`].
+    pub async fn finish(self) -> ChildExit {
+        let Worker {
+            pid,
+            client,
+            mut exit,
+        } = self;
+        drop(client);
+        if let Ok(status) = tokio::time::timeout(EXIT_GRACE, exit.wait()).await {
+            return status;
         }
+        if exit.exited().is_none() {
+            let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
+        }
+        exit.wait().await
     }
 }
 
