@@ -3,8 +3,10 @@
 //! and a self-raising mmap threshold. Bodies then go straight to mmap and back to the system.
 
 /// Above this, allocations are mmapped and returned to the system when freed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD: i32 = 128 * 1024;
 /// At most this many malloc arenas for all threads.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 const ARENA_MAX: i32 = 2;
 
 /// Applies the settings; call once at the start of a binary, before threads start.

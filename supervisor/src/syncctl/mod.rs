@@ -26,14 +26,10 @@ const POLL: Duration = Duration::from_millis(500);
 #[derive(Debug, clap::Parser)]
 #[command(name = "syncctl", version, about = "Control imapsync tasks")]
 pub struct Cli {
-    /// The supervisor's control socket.
-    #[arg(
-        long,
-        global = true,
-        env = "IMAPSYNC_CONTROL_SOCKET",
-        default_value = "/run/imapsync/control.sock"
-    )]
-    pub socket: PathBuf,
+    /// The supervisor's control socket [default: /run/imapsync/control.sock in the container,
+    /// $XDG_RUNTIME_DIR/imapsync/control.sock on the host, where the unit bind-mounts it]
+    #[arg(long, global = true, env = "IMAPSYNC_CONTROL_SOCKET")]
+    pub socket: Option<PathBuf>,
     /// Print the supervisor's answer as JSON.
     #[arg(long, global = true)]
     pub json: bool,
@@ -74,6 +70,19 @@ pub enum Verb {
     Reload,
 }
 
+/// The socket to use: the one given, the container's, or the one the unit bind-mounts into
+/// the module user's runtime directory on the host.
+fn socket_path(given: Option<&std::path::Path>) -> PathBuf {
+    if let Some(path) = given {
+        return path.to_path_buf();
+    }
+    let in_container = PathBuf::from("/run/imapsync/control.sock");
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) if !in_container.exists() => PathBuf::from(dir).join("imapsync/control.sock"),
+        _ => in_container,
+    }
+}
+
 fn task(name: &str) -> TaskParams {
     TaskParams {
         task: name.to_string(),
@@ -89,7 +98,7 @@ fn print_json<T: Serialize>(value: &T) {
 
 /// Runs `cli`; `Ok(code)` is the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
-    let control = Control::connect(&cli.socket).await?;
+    let control = Control::connect(&socket_path(cli.socket.as_deref())).await?;
     let json = cli.json;
     match cli.command {
         Verb::Start { wait, task: name } => {

@@ -1,0 +1,93 @@
+//! `list-tasks`: every task with its settings, its last run and, while it runs, its live
+//! progress; plus the Mail module's enabled mailboxes for the task form.
+
+use crate::mail_server;
+use crate::step::{Step, StepResult};
+use crate::supervisor_link::Supervisor;
+use crate::task_fields::{list_item, RunFacts};
+use protocol::control::{RunState, TaskStatus};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// `list-tasks/20read`.
+pub fn read(step: &mut Step) -> StepResult {
+    let mail_uuid = std::env::var("MAIL_SERVER").unwrap_or_default();
+    if mail_uuid.is_empty() {
+        return Ok(Some(
+            json!({"user_properties": [], "enabled_mailboxes": []}),
+        ));
+    }
+    let mailboxes = mail_server::agent_id(&mail_uuid)
+        .and_then(|agent| mail_server::enabled_mailboxes(&agent))
+        .unwrap_or_else(|e| {
+            ns8::log::warning(format!("cannot list the mailboxes: {e}"));
+            Vec::new()
+        });
+    let live: HashMap<String, TaskStatus> = match Supervisor::connect().and_then(|s| s.list()) {
+        Ok(all) => all
+            .into_iter()
+            .map(|status| (status.task.clone(), status))
+            .collect(),
+        Err(e) => {
+            ns8::log::warning(e.to_string());
+            HashMap::new()
+        }
+    };
+    let tasks = step
+        .state
+        .tasks()
+        .map_err(|e| crate::step::StepError::failed(format!("cannot list the tasks: {e}")))?;
+    let mut items = Vec::new();
+    for (name, env) in tasks {
+        match env {
+            Ok(env) => items.push(list_item(&env, &facts(step, &name, live.get(&name)))),
+            Err(e) => ns8::log::warning(format!("skipping task {name}: {e}")),
+        }
+    }
+    let enabled: Vec<Value> = mailboxes
+        .iter()
+        .map(|user| json!({"name": user, "label": user, "value": user}))
+        .collect();
+    Ok(Some(
+        json!({"user_properties": items, "enabled_mailboxes": enabled}),
+    ))
+}
+
+fn facts(step: &Step, name: &str, live: Option<&TaskStatus>) -> RunFacts {
+    let state = &step.state;
+    let (last_sync_timestamp, last_sync_exit_code) = read_status(&state.task_file(name, "status"));
+    let running = live.is_some_and(|s| s.state == RunState::Running);
+    let progress = match live {
+        Some(status) if status.state != RunState::Stopped => {
+            let counters = status.progress.clone().unwrap_or_default();
+            json!({
+                "state": status.state,
+                "started_at": status.started_at,
+                "folder": counters.folder,
+                "folders_done": counters.folders_done,
+                "folders_total": counters.folders_total,
+                "messages_done": counters.messages_done,
+                "messages_total": counters.messages_total,
+                "bytes_done": counters.bytes_done,
+                "bytes_total": counters.bytes_total,
+            })
+        }
+        _ => Value::Null,
+    };
+    RunFacts {
+        service_running: running || state.task_file(name, "pid").exists(),
+        last_sync_timestamp,
+        last_sync_exit_code,
+        has_log: state.task_file(name, "log").exists(),
+        progress,
+    }
+}
+
+/// Lines 1 and 2 of `.status`: the start time and exit code of the last recorded run.
+fn read_status(path: &std::path::Path) -> (Option<i64>, Option<i64>) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return (None, None);
+    };
+    let mut lines = text.lines().map(|line| line.trim().parse::<i64>().ok());
+    (lines.next().flatten(), lines.next().flatten())
+}
