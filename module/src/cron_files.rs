@@ -3,23 +3,15 @@
 //! reads a half-written or temporary file.
 
 use crate::layout::StateDir;
-use std::io::Write;
 
 /// Replaces `cron/<task>.cron` with `content`.
 pub fn write(state: &StateDir, task: &str, content: &str) -> std::io::Result<()> {
     state.ensure_dirs()?;
-    let staging = state
-        .tasks_dir()
-        .join(format!(".{task}.cron.tmp{}", std::process::id()));
-    let staged = std::fs::File::create(&staging).and_then(|mut file| {
-        file.write_all(content.as_bytes())?;
-        file.sync_all()
-    });
-    let placed = staged.and_then(|()| std::fs::rename(&staging, state.cron_file(task)));
-    if placed.is_err() {
-        let _ = std::fs::remove_file(&staging);
-    }
-    placed
+    protocol::atomic_file::write_staged(
+        &state.tasks_dir(),
+        &state.cron_file(task),
+        content.as_bytes(),
+    )
 }
 
 /// Removes every `cron/*.cron`; the admin's `*.custom` files and anything else stay.

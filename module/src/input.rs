@@ -13,10 +13,15 @@ pub fn read() -> Result<Value, StepError> {
 pub fn string<'a>(input: &'a Value, field: &str) -> Result<&'a str, StepError> {
     match input.get(field) {
         Some(Value::String(value)) => Ok(value),
-        other => Err(StepError::invalid(
+        None => Err(StepError::invalid(
             field,
-            other.cloned().unwrap_or(Value::Null),
+            Value::Null,
             format!("{field}_is_required"),
+        )),
+        Some(other) => Err(StepError::invalid(
+            field,
+            other.clone(),
+            format!("{field}_is_not_valid"),
         )),
     }
 }

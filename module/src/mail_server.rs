@@ -6,6 +6,7 @@ use ns8::api::{ApiClient, ApiError, TaskResult};
 use ns8::providers::{list_service_providers, ServiceProvider, SortBy};
 use ns8::redis_conn::{connect_readonly, RedisSettings};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// Why the Mail module could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -73,8 +74,13 @@ pub fn agent_id(uuid: &str) -> Result<String, MailError> {
     Ok(format!("module/{module_id}"))
 }
 
-fn run(agent: &str, action: &str) -> Result<Value, MailError> {
-    let client = ApiClient::from_env()?;
+/// Runs `action` on the Mail module, giving up after `limit`: both callers must answer in
+/// time (the UI polls `list-tasks`; `reveal-master-secret` retries on its own every 10 s).
+fn run(agent: &str, action: &str, limit: Duration) -> Result<Value, MailError> {
+    let client = ApiClient::from_env()?
+        .with_retry_attempts(2)
+        .with_poll_interval(Duration::from_millis(500))
+        .with_deadline(limit);
     let TaskResult {
         output,
         error,
@@ -93,7 +99,7 @@ fn run(agent: &str, action: &str) -> Result<Value, MailError> {
 
 /// The vmail master password of the Mail module `agent`.
 pub fn master_password(agent: &str) -> Result<String, MailError> {
-    let output = run(agent, "reveal-master-credentials")?;
+    let output = run(agent, "reveal-master-credentials", Duration::from_secs(60))?;
     output
         .get("password")
         .and_then(Value::as_str)
@@ -104,7 +110,7 @@ pub fn master_password(agent: &str) -> Result<String, MailError> {
 
 /// The users with an enabled mailbox. A Mail module that is not configured yet answers `[]`.
 pub fn enabled_mailboxes(agent: &str) -> Result<Vec<String>, MailError> {
-    let output = run(agent, "list-user-mailboxes")?;
+    let output = run(agent, "list-user-mailboxes", Duration::from_secs(30))?;
     let entries = match output.get("user_mailboxes") {
         Some(Value::Array(entries)) => entries.clone(),
         _ if output == json!([]) => Vec::new(),

@@ -32,7 +32,13 @@ impl Schedule {
             return Ok(None);
         }
         let bad = || BadSchedule(value.chars().take(40).collect());
-        let (digits, unit) = value.split_at(value.len() - 1);
+        let (digits, unit) = if let Some(digits) = value.strip_suffix('m') {
+            (digits, "m")
+        } else if let Some(digits) = value.strip_suffix('h') {
+            (digits, "h")
+        } else {
+            return Err(bad());
+        };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 5 {
             return Err(bad());
         }
@@ -95,7 +101,7 @@ mod tests {
     #[test]
     fn other_values_are_refused() {
         for value in [
-            "0m", "90m", "25h", "0h", "m", "5", "5d", "-5m", "5 m", "1h\n", "*/5",
+            "0m", "90m", "25h", "0h", "m", "5", "5d", "-5m", "5 m", "1h\n", "*/5", "5é", "é", "5mm",
         ] {
             assert!(Schedule::parse(value).is_err(), "{value:?}");
         }

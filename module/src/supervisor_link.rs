@@ -14,9 +14,14 @@ use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Longest wait for any answer: a login check or a size count against a slow remote server
-/// (the supervisor bounds those itself).
-const ANSWER_LIMIT: Duration = Duration::from_secs(300);
+/// Longest wait for a quick answer (list, start, reload): a supervisor that takes longer is
+/// stuck, and the UI polls `list-tasks`.
+const QUICK_ANSWER: Duration = Duration::from_secs(15);
+/// Longest wait for a stop: the supervisor kills a worker 3 s after asking it to stop.
+const STOP_ANSWER: Duration = Duration::from_secs(60);
+/// Longest wait for a login check or a size count: the supervisor bounds those itself
+/// (name lookup, connection and login timeouts on both sides).
+const CHECK_ANSWER: Duration = Duration::from_secs(180);
 
 /// Why the supervisor could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -76,9 +81,14 @@ impl Supervisor {
         Ok(Supervisor { runtime, client })
     }
 
-    fn call<T: DeserializeOwned>(&self, method: &str, params: ArrayParams) -> Result<T, LinkError> {
+    fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: ArrayParams,
+        limit: Duration,
+    ) -> Result<T, LinkError> {
         let answer = self.runtime.block_on(async {
-            tokio::time::timeout(ANSWER_LIMIT, self.client.request::<T, _>(method, params)).await
+            tokio::time::timeout(limit, self.client.request::<T, _>(method, params)).await
         });
         match answer {
             Ok(Ok(value)) => Ok(value),
@@ -96,31 +106,31 @@ impl Supervisor {
 
     /// Starts a run of `task`, or queues it.
     pub fn start(&self, task: &str) -> Result<StartOutcome, LinkError> {
-        self.call(METHOD_START, Self::task(task))
+        self.call(METHOD_START, Self::task(task), QUICK_ANSWER)
     }
 
     /// Stops the run of `task` and waits until its worker has exited.
     pub fn stop(&self, task: &str) -> Result<StopOutcome, LinkError> {
-        self.call(METHOD_STOP, Self::task(task))
+        self.call(METHOD_STOP, Self::task(task), STOP_ANSWER)
     }
 
     /// The state of every task.
     pub fn list(&self) -> Result<Vec<TaskStatus>, LinkError> {
-        self.call(METHOD_LIST, rpc_params![])
+        self.call(METHOD_LIST, rpc_params![], QUICK_ANSWER)
     }
 
     /// Logs in on both sides with the task's settings.
     pub fn validate(&self, task: &str) -> Result<LoginReport, LinkError> {
-        self.call(METHOD_VALIDATE, Self::task(task))
+        self.call(METHOD_VALIDATE, Self::task(task), CHECK_ANSWER)
     }
 
     /// Counts the folders, messages and bytes in the task's scope on both sides.
     pub fn sizes(&self, task: &str) -> Result<SizesReport, LinkError> {
-        self.call(METHOD_SIZES, Self::task(task))
+        self.call(METHOD_SIZES, Self::task(task), CHECK_ANSWER)
     }
 
     /// Re-reads the schedule files now.
     pub fn reload(&self) -> Result<ReloadReport, LinkError> {
-        self.call(METHOD_RELOAD, rpc_params![])
+        self.call(METHOD_RELOAD, rpc_params![], QUICK_ANSWER)
     }
 }

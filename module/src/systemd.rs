@@ -17,6 +17,9 @@ pub fn systemctl(verb: &[&str]) -> Result<(), StepError> {
         .arg("--user")
         .args(verb)
         .arg(UNIT)
+        // The module's Redis password and the agent's command fd are not systemctl's business.
+        .env_remove("REDIS_PASSWORD")
+        .env_remove("AGENT_COMFD")
         .stdin(Stdio::null())
         .stdout(std::io::stderr())
         .status()

@@ -3,15 +3,42 @@
 //!
 //! `begin` copies every existing file to `imapsync/<task>.<kind>.rollback` (the reference's
 //! snapshot names; never inside `cron/`, where a scheduler would run them) and then records in
-//! `imapsync/<task>.journal.rollback` which files existed. `rollback` restores the snapshots
-//! and deletes the files that did not exist; `commit` drops the snapshots. Without a journal
-//! both do nothing, so a crash before the journal is written never deletes a task.
+//! `imapsync/<task>.journal.rollback` which agent task owns the edit and which files existed.
+//! `rollback` restores the snapshots and deletes the files that did not exist; `commit` drops
+//! the snapshots. Both act only for the owner, so two overlapping edits of one task cannot undo
+//! each other: the second is refused while the first is in progress. A journal older than
+//! [`ABANDONED_AFTER`] belongs to an edit that never finished (a cancelled action, a crash) and
+//! is rolled back by the next one. Without a journal nothing happens, so a crash before the
+//! journal is written never deletes a task.
 
 use crate::layout::StateDir;
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// Age after which an unfinished edit is taken as abandoned: far longer than a login check.
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// Who owns an edit: the agent task running the action (`AGENT_TASK_ID`), or `manual` for
+/// steps run by hand.
+pub fn edit_owner() -> String {
+    std::env::var("AGENT_TASK_ID")
+        .ok()
+        .filter(|id| !id.is_empty() && !id.contains(['\n', '\r']))
+        .unwrap_or_else(|| "manual".to_string())
+}
+
+/// Who holds a task's journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Journal {
+    None,
+    /// An edit that may still be running.
+    Live(String),
+    /// An edit older than [`ABANDONED_AFTER`].
+    Abandoned,
+}
 
 /// The files of a task definition.
 const KINDS: [&str; 3] = ["env", "pwd", "cron"];
@@ -66,11 +93,46 @@ impl<'a> TaskEdit<'a> {
         self.state.task_file(&self.task, "journal.rollback")
     }
 
-    /// Snapshots the current files. A journal left by an edit that never finished is rolled
-    /// back first.
-    pub fn begin(&self) -> io::Result<()> {
+    /// The state of this task's journal.
+    pub fn journal_state(&self) -> io::Result<Journal> {
+        let path = self.journal();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Journal::None),
+            Err(e) => return Err(e),
+        };
+        let age = std::fs::metadata(&path)?
+            .modified()?
+            .elapsed()
+            .unwrap_or_default();
+        if age > ABANDONED_AFTER {
+            return Ok(Journal::Abandoned);
+        }
+        let owner = text
+            .lines()
+            .find_map(|line| line.strip_prefix("owner "))
+            .unwrap_or("");
+        Ok(Journal::Live(owner.to_string()))
+    }
+
+    /// Rolls back an abandoned edit, if there is one.
+    pub fn recover_abandoned(&self) -> io::Result<()> {
+        if self.journal_state()? == Journal::Abandoned {
+            self.rollback()?;
+        }
+        Ok(())
+    }
+
+    /// True while `owner`'s edit is the one recorded.
+    pub fn owned_by(&self, owner: &str) -> io::Result<bool> {
+        Ok(self.journal_state()? == Journal::Live(owner.to_string()))
+    }
+
+    /// Snapshots the current files for `owner`'s edit. The caller has checked that no other
+    /// edit is in progress.
+    pub fn begin(&self, owner: &str) -> io::Result<()> {
         self.rollback()?;
-        let mut journal = String::new();
+        let mut journal = format!("owner {owner}\n");
         for kind in KINDS {
             let live = self.live(kind);
             if live.exists() {
@@ -95,6 +157,9 @@ impl<'a> TaskEdit<'a> {
             let Some((kind, existed)) = line.split_once(' ') else {
                 continue;
             };
+            if kind == "owner" {
+                continue;
+            }
             if !KINDS.contains(&kind) {
                 continue;
             }
@@ -146,7 +211,7 @@ mod tests {
         let edit = TaskEdit::new(&state, "u_a");
         std::fs::write(state.task_file("u_a", "env"), "old env").unwrap();
         std::fs::write(state.task_file("u_a", "pwd"), "old pwd").unwrap();
-        edit.begin().unwrap();
+        edit.begin("t1").unwrap();
         std::fs::write(state.task_file("u_a", "env"), "new env").unwrap();
         std::fs::write(state.task_file("u_a", "pwd"), "new pwd").unwrap();
         std::fs::write(state.cron_file("u_a"), "new cron").unwrap();
@@ -164,7 +229,7 @@ mod tests {
         assert_eq!(std::fs::read_dir(state.tasks_dir()).unwrap().count(), 2);
 
         let fresh = TaskEdit::new(&state, "u_b");
-        fresh.begin().unwrap();
+        fresh.begin("t2").unwrap();
         std::fs::write(state.task_file("u_b", "env"), "env").unwrap();
         fresh.rollback().unwrap();
         assert_eq!(read(state.task_file("u_b", "env")), None);
@@ -179,11 +244,37 @@ mod tests {
         let edit = TaskEdit::new(&state, "u_a");
         edit.rollback().unwrap();
         assert_eq!(read(state.task_file("u_a", "env")).as_deref(), Some("env"));
-        edit.begin().unwrap();
+        edit.begin("t1").unwrap();
         std::fs::write(state.task_file("u_a", "env"), "new").unwrap();
         edit.commit().unwrap();
         edit.rollback().unwrap();
         assert_eq!(read(state.task_file("u_a", "env")).as_deref(), Some("new"));
         assert_eq!(std::fs::read_dir(state.tasks_dir()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_edit_in_progress_is_owned_and_an_old_one_is_abandoned() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::new(dir.path());
+        state.ensure_dirs().unwrap();
+        let edit = TaskEdit::new(&state, "u_a");
+        assert_eq!(edit.journal_state().unwrap(), Journal::None);
+        edit.begin("task-1").unwrap();
+        std::fs::write(state.task_file("u_a", "env"), "half-done").unwrap();
+        assert!(edit.owned_by("task-1").unwrap());
+        assert!(!edit.owned_by("task-2").unwrap());
+        edit.recover_abandoned().unwrap();
+        assert!(edit.owned_by("task-1").unwrap());
+        let old = std::time::SystemTime::now() - ABANDONED_AFTER - Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(state.task_file("u_a", "journal.rollback"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(edit.journal_state().unwrap(), Journal::Abandoned);
+        edit.recover_abandoned().unwrap();
+        assert_eq!(read(state.task_file("u_a", "env")), None);
+        assert_eq!(edit.journal_state().unwrap(), Journal::None);
     }
 }

@@ -40,9 +40,16 @@ pub struct TaskInput {
 impl TaskInput {
     /// Reads and checks the input; every refused field is reported at once.
     pub fn parse(input: &Value) -> Result<TaskInput, StepError> {
-        let task: TaskInput = serde_json::from_value(input.clone()).map_err(|e| {
-            StepError::invalid("createTask", Value::Null, format!("invalid_input: {e}"))
-        })?;
+        let task: TaskInput =
+            serde_json::from_value(input.clone()).map_err(|_| StepError::Validation {
+                exit_code: 10,
+                errors: vec![FieldError::new(
+                    "createTask",
+                    "invalid_input",
+                    "invalid_input",
+                )],
+                detail: Some("the input does not have the fields and types of create-task".into()),
+            })?;
         let mut errors = Vec::new();
         for (field, value) in [
             ("remoteusername", &task.remoteusername),
@@ -104,7 +111,8 @@ impl TaskInput {
                 errors.push(FieldError::new("exclude", pattern, "exclude_is_not_valid"));
             }
         }
-        if task.remotepassword.contains('\0') {
+        // IMAP LOGIN cannot carry a line break, and the `.pwd` must not either.
+        if task.remotepassword.contains(['\0', '\n', '\r']) {
             errors.push(FieldError::new(
                 "remotepassword",
                 "",

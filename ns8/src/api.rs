@@ -73,6 +73,9 @@ pub enum ApiError {
     /// The client settings are incomplete or invalid.
     #[error("{0}")]
     Config(String),
+    /// The task did not finish within the caller's deadline.
+    #[error("{0}")]
+    TimedOut(String),
 }
 
 impl ApiError {
@@ -80,7 +83,7 @@ impl ApiError {
     /// unreachable, or it kept answering 429/5xx.
     pub fn is_transient(&self) -> bool {
         match self {
-            ApiError::AgentUnreachable(_) | ApiError::Transport(_) => true,
+            ApiError::AgentUnreachable(_) | ApiError::Transport(_) | ApiError::TimedOut(_) => true,
             ApiError::Http { status, .. } => RETRYABLE_STATUSES.contains(status),
             ApiError::Forbidden(_) | ApiError::Config(_) => false,
         }
@@ -96,6 +99,7 @@ pub struct ApiClient {
     token_cache: PathBuf,
     parent: String,
     poll_interval: Duration,
+    deadline: Option<Duration>,
     backoff_base: Duration,
     retry_attempts: u32,
     http: ureq::Agent,
@@ -166,6 +170,7 @@ impl ApiClient {
             token_cache: token_cache.into(),
             parent: String::new(),
             poll_interval: DEFAULT_POLL_INTERVAL,
+            deadline: None,
             backoff_base: DEFAULT_BACKOFF_BASE,
             retry_attempts: RETRY_ATTEMPTS,
             http,
@@ -205,6 +210,13 @@ impl ApiClient {
         self
     }
 
+    /// Stops waiting for a submitted task after `limit` (by default it waits as long as the
+    /// api-server answers): for callers that must answer in time, such as `list-tasks`.
+    pub fn with_deadline(mut self, limit: Duration) -> Self {
+        self.deadline = Some(limit);
+        self
+    }
+
     /// The wait between two status polls (default 1 s).
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
@@ -226,7 +238,8 @@ impl ApiClient {
     }
 
     /// Runs `action` on `agent_id` (`module/mail1`, `node/1`, `cluster`) with input `data` and waits
-    /// for it to finish, however long it takes while the api-server answers.
+    /// for it to finish, however long it takes while the api-server answers (see
+    /// [`ApiClient::with_deadline`]).
     pub fn run(&self, agent_id: &str, action: &str, data: &Value) -> Result<TaskResult, ApiError> {
         let mut token = self.read_cached_token();
         let task_id = self.with_login("submit", &mut token, |token| {
@@ -373,7 +386,14 @@ impl ApiClient {
         task_id: &str,
     ) -> Result<TaskResult, Failure> {
         let url = format!("{}/api/{agent_id}/task/{task_id}/status", self.endpoint);
+        let started = std::time::Instant::now();
         loop {
+            if let Some(limit) = self.deadline.filter(|limit| started.elapsed() > *limit) {
+                return Err(Failure::Fatal(ApiError::TimedOut(format!(
+                    "{action} task {task_id} on {agent_id} did not finish within {}s",
+                    limit.as_secs()
+                ))));
+            }
             let reply = self.get(&url, token)?;
             match reply.status {
                 200..=299 => {

@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use nix::fcntl::{fcntl, FcntlArg, FdFlag};
 
@@ -49,10 +49,11 @@ impl Commands {
         }
     }
 
-    /// Commands to an fd the caller hands over, for example the write end of a pipe read by a
-    /// progress relay. It is closed when the `Commands` is dropped.
-    pub fn from_owned_fd(fd: OwnedFd) -> Commands {
-        let agent_fd = fd.as_raw_fd();
+    /// Commands to an fd the caller hands over (a pipe read back by the tests). It is closed
+    /// when the `Commands` is dropped.
+    #[cfg(test)]
+    fn from_owned_fd(fd: OwnedFd) -> Commands {
+        let agent_fd = std::os::fd::AsRawFd::as_raw_fd(&fd);
         Self::writing_to(fd, agent_fd)
     }
 

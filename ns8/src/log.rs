@@ -29,11 +29,6 @@ pub fn info(msg: impl Display) {
     emit(SD_INFO, &msg);
 }
 
-/// Logs a debug message.
-pub fn debug(msg: impl Display) {
-    emit(SD_DEBUG, &msg);
-}
-
 fn emit(prefix: &str, msg: &dyn Display) {
     let text = prefixed_lines(prefix, &msg.to_string());
     // Logging must never abort a step: a closed stderr is ignored.

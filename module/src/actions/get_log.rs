@@ -4,6 +4,7 @@ use crate::input;
 use crate::step::{Step, StepError, StepResult};
 use serde_json::json;
 use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::OpenOptionsExt;
 
 /// Largest log returned whole.
 pub const LOG_TAIL_BYTES: u64 = 102_400;
@@ -14,7 +15,12 @@ pub fn read(step: &mut Step) -> StepResult {
     let name = input::task_name(&input)?;
     let dir = step.state.tasks_dir();
     let path = dir.join(format!("{name}.log"));
-    let mut file = match std::fs::File::open(&path) {
+    // A symlink planted under the log's name must not expose another file (a `.pwd`).
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(&path);
+    let mut file = match opened {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Some(json!({"log_content": "", "truncated": false})));

@@ -42,6 +42,26 @@ pub fn migrate(step: &mut Step) -> StepResult {
     Ok(None)
 }
 
+/// The `CRON` value of a getmail check interval in minutes: whole hours as `<N>h` (`60` is
+/// `1h`, as the reference writes it). An interval this module cannot schedule leaves the task
+/// unscheduled, with a warning, rather than losing the account.
+fn ns7_schedule(minutes: &str) -> String {
+    let value = match minutes.parse::<u32>() {
+        Ok(0) | Err(_) if minutes.is_empty() => return String::new(),
+        Ok(n) if n >= 60 && n % 60 == 0 => format!("{}h", n / 60),
+        _ => format!("{minutes}m"),
+    };
+    match Schedule::parse(&value) {
+        Ok(_) => value,
+        Err(e) => {
+            ns8::log::warning(format!(
+                "getmail interval of {minutes} minutes: {e}; the task is not scheduled"
+            ));
+            String::new()
+        }
+    }
+}
+
 fn prop<'a>(props: &'a Value, key: &str) -> &'a str {
     props.get(key).and_then(Value::as_str).unwrap_or("")
 }
@@ -64,14 +84,10 @@ fn import_account(state: &StateDir, props: &Value) -> Result<String, String> {
         "SimpleIMAPSSLRetriever" => ("993", "--ssl1", true),
         other => return Err(format!("unknown retriever {other:?}")),
     };
-    let cron = match prop(props, "Time") {
-        _ if !scheduled => String::new(),
-        "" => String::new(),
-        minutes => {
-            let value = format!("{minutes}m");
-            Schedule::parse(&value).map_err(|e| e.to_string())?;
-            value
-        }
+    let cron = if scheduled {
+        ns7_schedule(prop(props, "Time"))
+    } else {
+        String::new()
     };
     // NS7 keeps messages on the server for `Delete` days (-1: forever, 0: delete at once).
     let (delete_remote, expunge_remote) = match prop(props, "Delete").trim() {

@@ -2,7 +2,7 @@
 //! `stop-all-tasks` and `delete-task`, all through the supervisor.
 
 use crate::input;
-use crate::layout::{StateDir, TASK_FILE_EXTENSIONS};
+use crate::layout::TASK_FILE_EXTENSIONS;
 use crate::step::{Step, StepError, StepResult};
 use crate::supervisor_link::Supervisor;
 use crate::task_edit::{remove_if_present, EditLock};
@@ -51,11 +51,7 @@ fn existing_task(step: &Step) -> Result<String, StepError> {
     let input = input::read()?;
     let name = input::task_name(&input)?;
     if !step.state.task_file(&name, "env").exists() {
-        return Err(StepError::invalid(
-            "task_id",
-            input["task_id"].clone(),
-            "task_not_found",
-        ));
+        return Err(StepError::failed(format!("there is no task {name}")));
     }
     Ok(name)
 }
@@ -76,20 +72,24 @@ pub fn stop(_step: &mut Step) -> StepResult {
 }
 
 fn each_task(
-    state: &StateDir,
+    step: &mut Step,
     what: &str,
     act: impl Fn(&Supervisor, &str) -> Result<(), StepError>,
 ) -> StepResult {
     let supervisor = supervisor()?;
-    let names = state
+    let names = step
+        .state
         .task_names()
         .map_err(|e| StepError::failed(format!("cannot list the tasks: {e}")))?;
     let mut failed = 0;
-    for name in &names {
+    for (done, name) in names.iter().enumerate() {
         if let Err(StepError::Failed { message, .. }) = act(&supervisor, name) {
             ns8::log::warning(message);
             failed += 1;
         }
+        let percent = (done + 1) * 100 / names.len();
+        step.commands
+            .set_progress(u8::try_from(percent).unwrap_or(100));
     }
     ns8::log::info(format!("{what}: {} task(s), {failed} failed", names.len()));
     Ok(None)
@@ -97,7 +97,7 @@ fn each_task(
 
 /// `start-all-tasks`: restarts every task; one failure does not stop the others.
 pub fn start_all(step: &mut Step) -> StepResult {
-    each_task(&step.state, "start all", |supervisor, name| {
+    each_task(step, "start all", |supervisor, name| {
         stop_task(supervisor, name)?;
         start_task(supervisor, name)
     })
@@ -105,7 +105,7 @@ pub fn start_all(step: &mut Step) -> StepResult {
 
 /// `stop-all-tasks`: stops every task; one failure does not stop the others.
 pub fn stop_all(step: &mut Step) -> StepResult {
-    each_task(&step.state, "stop all", stop_task)
+    each_task(step, "stop all", stop_task)
 }
 
 /// `delete-task/10stop-service`: stops the task first. A service that is not running has

@@ -74,28 +74,19 @@ pub fn apply(
     let mut summary = Summary::default();
     for row in planned {
         match &row.action {
-            Action::Create(request) => {
+            Action::Create(request) | Action::Update(request) => {
+                let (doing, done, count) = match &row.action {
+                    Action::Create(_) => ("Creating", "Success", &mut summary.created),
+                    _ => ("Updating", "Updated", &mut summary.updated),
+                };
                 writeln!(
                     out,
-                    "Creating task for {} (ID: {})...",
+                    "{doing} task for {} (ID: {})...",
                     request.row.localuser, request.task_id
                 )?;
                 if submit(request, creator, out)? {
-                    writeln!(out, "✓ Success: {}", request.row.localuser)?;
-                    summary.created += 1;
-                } else {
-                    summary.failed += 1;
-                }
-            }
-            Action::Update(request) => {
-                writeln!(
-                    out,
-                    "Updating task for {} (ID: {})...",
-                    request.row.localuser, request.task_id
-                )?;
-                if submit(request, creator, out)? {
-                    writeln!(out, "✓ Updated: {}", request.row.localuser)?;
-                    summary.updated += 1;
+                    writeln!(out, "✓ {done}: {}", request.row.localuser)?;
+                    *count += 1;
                 } else {
                     summary.failed += 1;
                 }

@@ -23,6 +23,7 @@ pub mod events;
 pub mod go_json;
 pub mod ids;
 pub mod install;
+pub mod login_recorder;
 pub mod mail;
 pub mod node;
 pub mod redis_server;
@@ -31,6 +32,7 @@ pub mod schema;
 pub mod step;
 pub mod systemctl;
 pub mod tasks;
+pub mod tree_snapshot;
 pub mod unit;
 pub mod wait;
 

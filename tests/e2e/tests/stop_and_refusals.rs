@@ -172,4 +172,56 @@ fn refused_credentials_roll_back_and_an_empty_password_keeps_the_stored_one() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+
+    // Another create-task of this task is between its configure and validation steps (its
+    // journal is fresh): a second edit is refused and touches nothing.
+    let journal = node.task_file("user2_edit01", "journal.rollback");
+    std::fs::write(
+        &journal,
+        "owner other-task\nenv present\npwd present\ncron present\n",
+    )
+    .unwrap();
+    for kind in ["env", "pwd"] {
+        std::fs::copy(
+            node.task_file("user2_edit01", kind),
+            node.task_file("user2_edit01", &format!("{kind}.rollback")),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        node.cron_file("user2_edit01"),
+        node.task_file("user2_edit01", "cron.rollback"),
+    )
+    .unwrap();
+    let current = snapshot(&node, "user2_edit01");
+    let mut overlapping = task_input(&node, "edit01", "user2", "user3");
+    overlapping["cron"] = json!("20m");
+    let refused = node.run("create-task", overlapping.clone());
+    assert_eq!(
+        (refused.exit_code, &refused.output),
+        (
+            10,
+            &json!([{"field": "createTask", "parameter": "createTask",
+                     "value": "task_is_being_edited", "error": "task_is_being_edited"}])
+        ),
+        "{}",
+        refused.error
+    );
+    assert_eq!(snapshot(&node, "user2_edit01"), current);
+
+    // An edit left unfinished long ago (a cancelled action) is undone by the next one.
+    std::fs::write(node.task_file("user2_edit01", "env"), "half-written").unwrap();
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&journal)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    node.run("create-task", overlapping).expect_ok();
+    assert!(!journal.exists());
+    assert!(std::fs::read_to_string(node.cron_file("user2_edit01"))
+        .unwrap()
+        .contains("*/20 * * * *"));
+    assert_eq!(wait_synced(&node, "edit01")["cron"], "20m");
 }
