@@ -431,3 +431,30 @@ fn unreachable_api_server_is_a_transient_transport_error() {
     );
     assert!(!err.to_string().contains(PASSWORD));
 }
+
+#[test]
+fn a_task_that_never_finishes_ends_at_the_callers_deadline() {
+    let api = ApiServer::start(Script {
+        pending_polls: usize::MAX,
+        ..Script::default()
+    });
+    fs::write(&api.token_cache, VALID_TOKEN).unwrap();
+    let started = std::time::Instant::now();
+    let failure = api
+        .client()
+        .with_deadline(Duration::from_millis(300))
+        .run("module/mail1", "list-user-mailboxes", &json!({}))
+        .unwrap_err();
+    assert!(matches!(failure, ApiError::TimedOut(_)), "{failure:?}");
+    assert!(failure.is_transient());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let polls = api.paths().iter().filter(|p| p.starts_with("GET")).count();
+    assert!(
+        polls > 1,
+        "it kept polling until the deadline ({polls} polls)"
+    );
+}
