@@ -33,13 +33,9 @@ impl StateDir {
         StateDir { root: root.into() }
     }
 
-    /// `AGENT_STATE_DIR`, else the current directory (the agent and `runagent` start steps and
-    /// helpers there).
+    /// The module's state directory ([`ns8::envfile::state_dir`]).
     pub fn from_env() -> StateDir {
-        match std::env::var_os("AGENT_STATE_DIR") {
-            Some(dir) if !dir.is_empty() => StateDir::new(dir),
-            _ => StateDir::new("."),
-        }
+        StateDir::new(ns8::envfile::state_dir())
     }
 
     pub fn root(&self) -> &Path {

@@ -43,7 +43,7 @@ pub fn socket_path() -> PathBuf {
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(format!("/run/user/{}", nix::unistd::getuid())));
-    runtime.join("imapsync").join("control.sock")
+    runtime.join(protocol::control::HOST_SOCKET_IN_RUNTIME_DIR)
 }
 
 /// A synchronous control client.

@@ -193,7 +193,7 @@ pub fn exclusion_entries(exclude: &str) -> impl Iterator<Item = &str> {
 pub struct RunFacts {
     pub service_running: bool,
     pub last_sync_timestamp: Option<i64>,
-    pub last_sync_exit_code: Option<i64>,
+    pub last_sync_exit_code: Option<i32>,
     pub has_log: bool,
     /// Live counters of the current run (`null` when not running).
     pub progress: Value,

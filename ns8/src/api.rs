@@ -10,9 +10,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::atomic_file::{random_u64, replace_file};
 use crate::log;
-use crate::redis_conn::Password;
+use protocol::atomic_file::write_durable;
+use protocol::secret::Secret;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The api-server on the leader node, the only one that accepts task submissions.
 pub const DEFAULT_ENDPOINT: &str = "http://cluster-leader:9311";
@@ -95,7 +98,7 @@ impl ApiError {
 pub struct ApiClient {
     endpoint: String,
     user: Option<String>,
-    password: Option<Password>,
+    password: Option<Secret>,
     token_cache: PathBuf,
     parent: String,
     poll_interval: Duration,
@@ -184,21 +187,20 @@ impl ApiClient {
         let non_empty = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
         let endpoint =
             non_empty("IMAPSYNC_API_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-        let state_dir = match non_empty("AGENT_STATE_DIR") {
-            Some(dir) => PathBuf::from(dir),
-            None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        };
-        let mut client = ApiClient::new(&endpoint, state_dir.join(TOKEN_CACHE_FILE))?
-            .with_parent(&non_empty("AGENT_TASK_ID").unwrap_or_default());
+        let mut client = ApiClient::new(
+            &endpoint,
+            crate::envfile::state_dir().join(TOKEN_CACHE_FILE),
+        )?
+        .with_parent(&non_empty("AGENT_TASK_ID").unwrap_or_default());
         if let (Some(user), Some(password)) = (non_empty("REDIS_USER"), non_empty("REDIS_PASSWORD"))
         {
-            client = client.with_credentials(user, Password::new(password));
+            client = client.with_credentials(user, Secret::new(password));
         }
         Ok(client)
     }
 
     /// The credentials used to log in when the cached token is missing or expired.
-    pub fn with_credentials(mut self, user: impl Into<String>, password: Password) -> Self {
+    pub fn with_credentials(mut self, user: impl Into<String>, password: Secret) -> Self {
         self.user = Some(user.into());
         self.password = Some(password);
         self
@@ -433,7 +435,7 @@ impl ApiClient {
             .and_then(|doc| doc.get("token").and_then(Value::as_str).map(str::to_owned))
             .filter(|token| !token.is_empty())
             .ok_or_else(|| Failure::Fatal(malformed(&reply, "login")))?;
-        if let Err(err) = replace_file(&self.token_cache, token.as_bytes(), 0o600) {
+        if let Err(err) = write_durable(&self.token_cache, token.as_bytes(), 0o600) {
             log::warning(format!("cannot cache the api-server token: {err}"));
         }
         Ok(token)
@@ -536,6 +538,19 @@ fn jitter() -> f64 {
     (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Returns a pseudo-random number, different at every call (seeded by the standard library's
+/// per-process random keys, the clock and the process id). Good for file names and retry jitter,
+/// not for secrets.
+fn random_u64() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(now);
+    hasher.write_u32(std::process::id());
+    hasher.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,7 +600,7 @@ mod tests {
     fn debug_output_hides_the_password() {
         let client = ApiClient::new("http://127.0.0.1:1", "/tmp/x")
             .unwrap()
-            .with_credentials("module/imapsync1", Password::new("hunter2"));
+            .with_credentials("module/imapsync1", Secret::new("hunter2"));
         assert!(!format!("{client:?}").contains("hunter2"));
     }
 }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 
-use crate::atomic_file::{replace_file, with_path};
 use crate::log;
+use protocol::atomic_file::{with_path, write_durable};
 
 /// File name of the environment file inside the state directory.
 const ENVIRONMENT_FILE: &str = "environment";
@@ -59,6 +59,15 @@ pub fn read_envfile(path: &Path) -> io::Result<BTreeMap<String, String>> {
     Ok(parse_envfile(&text, path))
 }
 
+/// The module's state directory: `AGENT_STATE_DIR`, or the current directory when it is unset
+/// (steps and `runagent` helpers start with their cwd in the state directory).
+pub fn state_dir() -> PathBuf {
+    match std::env::var_os("AGENT_STATE_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    }
+}
+
 /// The environment file of one module state directory.
 #[derive(Debug, Clone)]
 pub struct ModuleEnvironment {
@@ -73,13 +82,9 @@ impl ModuleEnvironment {
         }
     }
 
-    /// The environment file of `AGENT_STATE_DIR`, or of the current directory when it is unset
-    /// (steps and `runagent` helpers start with their cwd in the state directory).
+    /// The environment file of the module's [`state_dir`].
     pub fn from_env() -> Self {
-        match std::env::var_os("AGENT_STATE_DIR") {
-            Some(dir) if !dir.is_empty() => Self::new(dir),
-            _ => Self::new(std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))),
-        }
+        Self::new(state_dir())
     }
 
     /// `<state>/environment`.
@@ -144,7 +149,7 @@ impl ModuleEnvironment {
             Err(err) if err.kind() == io::ErrorKind::NotFound => NEW_FILE_MODE,
             Err(err) => return Err(EnvError::Io(with_path(err, &path))),
         };
-        replace_file(&path, serialize(&map).as_bytes(), mode)?;
+        write_durable(&path, serialize(&map).as_bytes(), mode)?;
         Ok(())
     }
 

@@ -4,7 +4,6 @@
 //! library described in `ns8-runtime.md` §1 and §2.
 
 pub mod api;
-pub mod atomic_file;
 pub mod comfd;
 pub mod envfile;
 pub mod log;

@@ -3,7 +3,6 @@
 //! (`REDIS_REPLICA_ADDRESS`), or privileged to the leader with the module's own
 //! `REDIS_USER`/`REDIS_PASSWORD`. Database 0, with bounded connect and I/O timeouts.
 
-use std::fmt;
 use std::time::Duration;
 
 use redis::{
@@ -19,33 +18,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest wait for one command to be sent or answered.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A secret that never shows in `Debug` or `Display` output.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
-    }
-
-    /// The secret itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
-
-impl fmt::Display for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+/// The module's Redis password: a secret that never shows in `Debug` or `Display` output.
+pub use protocol::secret::Secret as Password;
 
 /// Invalid Redis settings in the environment.
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,12 @@
 use crate::rpc::Progress;
 use serde::{Deserialize, Serialize};
 
+/// The control socket inside the container.
+pub const CONTAINER_SOCKET: &str = "/run/imapsync/control.sock";
+/// The same socket on the host, below the module user's runtime directory
+/// (`XDG_RUNTIME_DIR`), where the unit bind-mounts the container's `/run/imapsync`.
+pub const HOST_SOCKET_IN_RUNTIME_DIR: &str = "imapsync/control.sock";
+
 /// Start a task now, or queue it when the worker limit is reached. [`TaskParams`] →
 /// [`StartOutcome`].
 pub const METHOD_START: &str = "start";

@@ -1,8 +1,9 @@
-//! A password that travels inside RPC messages but never shows up in `Debug` output or logs.
+//! A password that travels inside RPC messages but never shows up in `Debug` or `Display`
+//! output or logs.
 
 use serde::{Deserialize, Serialize};
 
-/// A secret string. `Debug` prints a mask; only [`Secret::expose`] reveals the value.
+/// A secret string. `Debug` and `Display` print a mask; only [`Secret::expose`] reveals the value.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
@@ -15,6 +16,12 @@ impl Secret {
     /// The clear-text value, for the one place that sends it to a server.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MASKED")
     }
 }
 

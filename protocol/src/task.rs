@@ -40,6 +40,15 @@ pub fn validate_task_name(name: &str) -> Result<(), TaskError> {
     Ok(())
 }
 
+/// The start time and exit code of the last recorded run, lines 1 and 2 of `<task>.status`;
+/// each `None` when missing or unparsable.
+pub fn parse_run_status(text: &str) -> (Option<i64>, Option<i32>) {
+    let mut lines = text.lines();
+    let started = lines.next().and_then(|l| l.trim().parse().ok());
+    let exit_code = lines.next().and_then(|l| l.trim().parse().ok());
+    (started, exit_code)
+}
+
 /// Every known key of a task's `.env`, in the order the module writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TaskEnv {

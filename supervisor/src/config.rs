@@ -18,7 +18,7 @@ pub struct Config {
     #[arg(
         long,
         env = "IMAPSYNC_CONTROL_SOCKET",
-        default_value = "/run/imapsync/control.sock"
+        default_value = protocol::control::CONTAINER_SOCKET
     )]
     pub socket: PathBuf,
     /// Workers running at once; further starts wait in a queue.

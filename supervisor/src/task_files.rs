@@ -78,13 +78,10 @@ impl TaskFiles {
 
     /// `<start ts>` and `<exit code>` from `.status`, each `None` when missing or unparsable.
     pub fn last_status(&self) -> (Option<i64>, Option<i32>) {
-        let Ok(text) = std::fs::read_to_string(self.path("status")) else {
-            return (None, None);
-        };
-        let mut lines = text.lines();
-        let ts = lines.next().and_then(|l| l.trim().parse().ok());
-        let code = lines.next().and_then(|l| l.trim().parse().ok());
-        (ts, code)
+        match std::fs::read_to_string(self.path("status")) {
+            Ok(text) => protocol::task::parse_run_status(&text),
+            Err(_) => (None, None),
+        }
     }
 
     /// Writes `.status` = `<start ts>\n<exit code>\n`.

@@ -55,7 +55,14 @@ pub fn read(step: &mut Step) -> StepResult {
 
 fn facts(step: &Step, name: &str, live: Option<&TaskStatus>) -> RunFacts {
     let state = &step.state;
-    let (last_sync_timestamp, last_sync_exit_code) = read_status(&state.task_file(name, "status"));
+    // The supervisor has read `.status` already; the file is read here only when it is down.
+    let (last_sync_timestamp, last_sync_exit_code) = match live {
+        Some(status) => (status.last_sync_timestamp, status.last_sync_exit_code),
+        None => match std::fs::read_to_string(state.task_file(name, "status")) {
+            Ok(text) => protocol::task::parse_run_status(&text),
+            Err(_) => (None, None),
+        },
+    };
     let running = live.is_some_and(|s| s.state == RunState::Running);
     let progress = match live {
         Some(status) if status.state != RunState::Stopped => {
@@ -81,13 +88,4 @@ fn facts(step: &Step, name: &str, live: Option<&TaskStatus>) -> RunFacts {
         has_log: state.task_file(name, "log").exists(),
         progress,
     }
-}
-
-/// Lines 1 and 2 of `.status`: the start time and exit code of the last recorded run.
-fn read_status(path: &std::path::Path) -> (Option<i64>, Option<i64>) {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return (None, None);
-    };
-    let mut lines = text.lines().map(|line| line.trim().parse::<i64>().ok());
-    (lines.next().flatten(), lines.next().flatten())
 }

@@ -76,9 +76,11 @@ fn socket_path(given: Option<&std::path::Path>) -> PathBuf {
     if let Some(path) = given {
         return path.to_path_buf();
     }
-    let in_container = PathBuf::from("/run/imapsync/control.sock");
+    let in_container = PathBuf::from(protocol::control::CONTAINER_SOCKET);
     match std::env::var_os("XDG_RUNTIME_DIR").filter(|dir| !dir.is_empty()) {
-        Some(dir) if !in_container.exists() => PathBuf::from(dir).join("imapsync/control.sock"),
+        Some(dir) if !in_container.exists() => {
+            PathBuf::from(dir).join(protocol::control::HOST_SOCKET_IN_RUNTIME_DIR)
+        }
         _ => in_container,
     }
 }
