@@ -36,11 +36,13 @@ pub async fn run(config: Config) -> std::io::Result<()> {
     if shared.worker.identity.is_none() {
         log_err!("imapsync-supervisor: not root: workers keep this user id");
     }
-    let listener = control::bind(&config.socket)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", config.socket.display())))?;
     let runs = Runs::new(shared.clone());
     runs.clear_stale_pid_files();
     let scheduler = Scheduler::new(shared.clone(), runs.clone());
+    // The socket appears only now: a client that sees it can count on the cron files read so
+    // far being loaded, so a file written after that is a change the rescan reports.
+    let listener = control::bind(&config.socket)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", config.socket.display())))?;
     let context = Arc::new(ControlContext {
         shared: shared.clone(),
         runs: runs.clone(),
