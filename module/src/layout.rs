@@ -2,6 +2,7 @@
 //! step), its `imapsync/` directory (task definitions, passwords, logs, status) and its `cron/`
 //! directory (one `<task>.cron` per scheduled task, plus the admin's `*.custom` files).
 
+use protocol::last_run::{STATUS_EXTENSION, SUMMARY_EXTENSION};
 use protocol::task::TaskEnv;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +17,8 @@ pub const TASK_FILE_EXTENSIONS: &[&str] = &[
     "env",
     "pwd",
     "log",
-    "status",
+    STATUS_EXTENSION,
+    SUMMARY_EXTENSION,
     "timestamp",
     "lock",
     "pid",

@@ -3,6 +3,7 @@
 
 use crate::schedule::Schedule;
 use crate::step::{FieldError, StepError};
+use protocol::last_run::LastRun;
 use protocol::task::TaskEnv;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -192,15 +193,16 @@ pub fn exclusion_entries(exclude: &str) -> impl Iterator<Item = &str> {
 #[derive(Debug, Clone, Default)]
 pub struct RunFacts {
     pub service_running: bool,
-    pub last_sync_timestamp: Option<i64>,
-    pub last_sync_exit_code: Option<i32>,
+    /// `.status`, and `.summary` when it describes the same run.
+    pub last_run: LastRun,
     pub has_log: bool,
     /// Live counters of the current run (`null` when not running).
     pub progress: Value,
 }
 
 /// One `list-tasks` item: every `.env` key lower-cased with its raw value, the typed fields the
-/// UI reads, and the run facts. The password is never returned.
+/// UI reads, and the run facts (the last run's summary without the start time and exit code
+/// it shares with `.status`). The password is never returned.
 pub fn list_item(env: &TaskEnv, facts: &RunFacts) -> Value {
     let mut item = Map::new();
     for (key, value) in env.pairs() {
@@ -241,14 +243,20 @@ pub fn list_item(env: &TaskEnv, facts: &RunFacts) -> Value {
         json!(env.tls_verify.as_deref() == Some("1")),
     );
     item.insert("service_running".into(), json!(facts.service_running));
-    item.insert(
-        "last_sync_timestamp".into(),
-        json!(facts.last_sync_timestamp),
-    );
-    item.insert(
-        "last_sync_exit_code".into(),
-        json!(facts.last_sync_exit_code),
-    );
+    let last_run = &facts.last_run;
+    item.insert("last_sync_timestamp".into(), json!(last_run.started_at));
+    item.insert("last_sync_exit_code".into(), json!(last_run.exit_code));
+    let summary = last_run.summary.as_ref().map(|summary| {
+        json!({
+            "transferred": summary.transferred,
+            "skipped": summary.skipped,
+            "errors": summary.errors,
+            "bytes_transferred": summary.bytes_transferred,
+            "duration_ms": summary.duration_ms,
+            "error": summary.error,
+        })
+    });
+    item.insert("last_sync_summary".into(), json!(summary));
     item.insert("has_log".into(), json!(facts.has_log));
     item.insert("progress".into(), facts.progress.clone());
     Value::Object(item)
@@ -257,6 +265,7 @@ pub fn list_item(env: &TaskEnv, facts: &RunFacts) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::last_run::LastSyncSummary;
 
     fn input(overrides: Value) -> Value {
         let mut base = json!({
@@ -288,6 +297,34 @@ mod tests {
         assert_eq!(item["sieve_enabled"], true);
         assert_eq!(item["folder_inbox"], "--folder\\ 'INBOX'");
         assert_eq!(item["last_sync_timestamp"], Value::Null);
+        assert_eq!(item["last_sync_summary"], Value::Null);
+    }
+
+    #[test]
+    fn the_last_run_summary_is_listed_without_its_status_fields() {
+        let env = TaskInput::parse(&input(json!({}))).unwrap().to_env(None);
+        let summary = LastSyncSummary::without_report(
+            1_700_000_000,
+            111,
+            std::time::Duration::from_millis(1500),
+            Some("Host1: cannot log in".into()),
+        );
+        let facts = RunFacts {
+            last_run: LastRun {
+                started_at: Some(1_700_000_000),
+                exit_code: Some(111),
+                summary: Some(summary),
+            },
+            ..RunFacts::default()
+        };
+        let item = list_item(&env, &facts);
+        assert_eq!(item["last_sync_timestamp"], 1_700_000_000);
+        assert_eq!(item["last_sync_exit_code"], 111);
+        assert_eq!(
+            item["last_sync_summary"],
+            json!({"transferred": 0, "skipped": 0, "errors": 0, "bytes_transferred": 0,
+                   "duration_ms": 1500, "error": "Host1: cannot log in"})
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The supervisor's control API on its unix socket: method names, parameters, results and
 //! error codes shared by the supervisor, `syncctl` and the NS8 module.
 
+use crate::last_run::LastSyncSummary;
 use crate::rpc::Progress;
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +95,10 @@ pub struct TaskStatus {
     pub last_sync_timestamp: Option<i64>,
     /// Line 2 of `.status`: its exit code.
     pub last_sync_exit_code: Option<i32>,
+    /// `.summary`: that run's counters, when recorded for that same run (absent from the
+    /// answers of older supervisors).
+    #[serde(default)]
+    pub last_sync_summary: Option<LastSyncSummary>,
 }
 
 /// Params of [`METHOD_LOG`].

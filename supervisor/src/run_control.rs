@@ -7,11 +7,14 @@ use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use protocol::rpc::Progress;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio::sync::watch;
 
 /// Shared between a run and the queue, the control API and shutdown.
 pub struct RunControl {
     pub started_at: i64,
+    /// The same moment on the monotonic clock, for the duration of a run without a report.
+    pub started: Instant,
     pub progress: Mutex<Option<Progress>>,
     worker: Mutex<Option<(u32, ExitWatch)>>,
     stop: watch::Sender<bool>,
@@ -22,6 +25,7 @@ impl RunControl {
     pub fn new(started_at: i64) -> Arc<RunControl> {
         Arc::new(RunControl {
             started_at,
+            started: Instant::now(),
             progress: Mutex::new(None),
             worker: Mutex::new(None),
             stop: watch::channel(false).0,

@@ -1,12 +1,14 @@
-//! What a finished run leaves behind: imapsync's summary at the end of `.log`, `.status`
-//! (not for a stop), `.timestamp` after a success, and the container-log lines the NS8 system
-//! log shows.
+//! What a finished run leaves behind: imapsync's summary at the end of `.log`, `.summary` and
+//! `.status` (not for a stop), `.timestamp` after a success, and the container-log lines the
+//! NS8 system log shows.
 
 use crate::run_log::RunLog;
 use crate::task_files::TaskFiles;
 use protocol::exit::ExitCode;
+use protocol::last_run::LastSyncSummary;
 use protocol::report::{exit_line, summary_lines};
 use protocol::rpc::RunSummary;
+use std::time::Duration;
 
 /// How a run ended.
 pub struct Outcome {
@@ -14,24 +16,39 @@ pub struct Outcome {
     pub summary: Option<RunSummary>,
     /// The process named in the exit line (the worker, or the supervisor when none ran).
     pub pid: u32,
+    /// Why a run without `summary` failed, when known.
+    pub reason: Option<String>,
 }
 
 impl Outcome {
-    /// A run that ended before a worker reported.
-    pub fn failed(exit: ExitCode) -> Outcome {
+    /// A run that ended for `reason` before a worker reported.
+    pub fn failed(exit: ExitCode, reason: String) -> Outcome {
         Outcome {
             exit: exit.code(),
             summary: None,
             pid: std::process::id(),
+            reason: Some(reason),
+        }
+    }
+
+    /// A run stopped on request before a worker reported.
+    pub fn stopped() -> Outcome {
+        Outcome {
+            exit: ExitCode::Terminated.code(),
+            summary: None,
+            pid: std::process::id(),
+            reason: None,
         }
     }
 }
 
-/// Writes the summary, `.status`, `.timestamp` (holding the task's folder `mode`) and the
-/// container-log lines of a run that started at `started_at`.
+/// Writes the log's summary, `.summary` then `.status`, `.timestamp` (holding the task's folder
+/// `mode`) and the container-log lines of a run that started at `started_at` and took
+/// `elapsed`.
 pub fn record(
     files: &TaskFiles,
     started_at: i64,
+    elapsed: Duration,
     mode: Option<&str>,
     log: &mut RunLog,
     outcome: &Outcome,
@@ -56,6 +73,19 @@ pub fn record(
         }
     };
     if outcome.exit != ExitCode::Terminated.code() {
+        let counters = match &outcome.summary {
+            Some(report) => LastSyncSummary::from_report(started_at, outcome.exit, report),
+            None => LastSyncSummary::without_report(
+                started_at,
+                outcome.exit,
+                elapsed,
+                outcome.reason.clone(),
+            ),
+        };
+        // Before `.status`: a reader that sees the new status finds its summary too.
+        if let Err(e) = files.write_summary(&counters) {
+            log_err!("task {task}: cannot write its run summary: {e}");
+        }
         if let Err(e) = files.write_status(started_at, outcome.exit) {
             log_err!("task {task}: cannot write its status: {e}");
         }

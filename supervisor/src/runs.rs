@@ -232,15 +232,16 @@ impl Runs {
 }
 
 fn status_of(files: &TaskFiles, slots: &Slots) -> TaskStatus {
-    let (last_sync_timestamp, last_sync_exit_code) = files.last_status();
+    let last = files.last_run();
     let mut status = TaskStatus {
         task: files.name.clone(),
         state: RunState::Stopped,
         pid: None,
         started_at: None,
         progress: None,
-        last_sync_timestamp,
-        last_sync_exit_code,
+        last_sync_timestamp: last.started_at,
+        last_sync_exit_code: last.exit_code,
+        last_sync_summary: last.summary,
     };
     if let Some(control) = slots.running.get(&files.name) {
         status.state = RunState::Running;

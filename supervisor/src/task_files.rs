@@ -2,6 +2,7 @@
 //! existing backups expect, and the small atomic writes the supervisor makes to them.
 
 use protocol::atomic_file::write as write_atomic;
+use protocol::last_run::{LastRun, LastSyncSummary, STATUS_EXTENSION, SUMMARY_EXTENSION};
 use protocol::secret::Secret;
 use protocol::task::{validate_task_name, TaskEnv, TaskError};
 use std::path::{Path, PathBuf};
@@ -76,20 +77,22 @@ impl TaskFiles {
         self.path("pid").exists()
     }
 
-    /// `<start ts>` and `<exit code>` from `.status`, each `None` when missing or unparsable.
-    pub fn last_status(&self) -> (Option<i64>, Option<i32>) {
-        match std::fs::read_to_string(self.path("status")) {
-            Ok(text) => protocol::task::parse_run_status(&text),
-            Err(_) => (None, None),
-        }
+    /// The last recorded run: `.status`, and `.summary` when it describes the same run.
+    pub fn last_run(&self) -> LastRun {
+        LastRun::read(&self.path(STATUS_EXTENSION), &self.path(SUMMARY_EXTENSION))
     }
 
     /// Writes `.status` = `<start ts>\n<exit code>\n`.
     pub fn write_status(&self, started_at: i64, exit_code: i32) -> std::io::Result<()> {
         write_atomic(
-            &self.path("status"),
+            &self.path(STATUS_EXTENSION),
             format!("{started_at}\n{exit_code}\n").as_bytes(),
         )
+    }
+
+    /// Writes `.summary`, the counters of the run `.status` is about to record.
+    pub fn write_summary(&self, summary: &LastSyncSummary) -> std::io::Result<()> {
+        write_atomic(&self.path(SUMMARY_EXTENSION), summary.render().as_bytes())
     }
 
     /// Writes `.timestamp` = the folder mode, with its mtime set to the run start.

@@ -45,10 +45,7 @@ pub async fn run(shared: &Shared, files: &TaskFiles, control: &RunControl, lock:
     let mut log = RunLog::create(&files.path("log"), task);
     let outcome = match &env {
         Ok(env) => drive(shared, files, env, control, &mut log).await,
-        Err(e) => {
-            log.line(format!("Error: {e}"));
-            Outcome::failed(ExitCode::NoInput)
-        }
+        Err(e) => fail(&mut log, ExitCode::NoInput, e.to_string()),
     };
     if let Err(e) = files.remove("pid") {
         log_err!(
@@ -60,8 +57,15 @@ pub async fn run(shared: &Shared, files: &TaskFiles, control: &RunControl, lock:
         .as_ref()
         .ok()
         .map(|env| env.foldersynchronization.as_str());
-    record(files, control.started_at, mode, &mut log, &outcome);
+    let elapsed = control.started.elapsed();
+    record(files, control.started_at, elapsed, mode, &mut log, &outcome);
     drop(lock);
+}
+
+/// Logs why the run failed before a worker reported, and returns that outcome.
+fn fail(log: &mut RunLog, exit: ExitCode, reason: String) -> Outcome {
+    log.line(format!("Error: {reason}"));
+    Outcome::failed(exit, reason)
 }
 
 fn security_label(security: Security) -> &'static str {
@@ -112,18 +116,14 @@ async fn drive(
     let config = &shared.config;
     let mut spec = match endpoints::build(config, files, env, config.timeout_secs) {
         Ok(spec) => spec,
-        Err(e) => {
-            log.line(format!("Error: {e}"));
-            return Outcome::failed(e.exit);
-        }
+        Err(e) => return fail(log, e.exit, e.to_string()),
     };
     write_header(log, &files.name, &spec);
     tokio::select! {
         resolved = endpoints::resolve(&mut spec) => if let Err(e) = resolved {
-            log.line(format!("Error: {e}"));
-            return Outcome::failed(e.exit);
+            return fail(log, e.exit, e.to_string());
         },
-        _ = control.stopped() => return Outcome::failed(ExitCode::Terminated),
+        _ = control.stopped() => return Outcome::stopped(),
     }
     let state_path = files.path("state");
     let state = state_file::load(&state_path).unwrap_or_else(|e| {
@@ -133,16 +133,13 @@ async fn drive(
         SyncState::default()
     });
     if control.stop_requested() {
-        return Outcome::failed(ExitCode::Terminated);
+        return Outcome::stopped();
     }
     let worker = match worker_process::spawn(&shared.reaper, &shared.worker, &files.name) {
         Ok(worker) => worker,
         Err(e) => {
-            log.line(format!(
-                "Error: cannot start {}: {e}",
-                shared.worker.program.display()
-            ));
-            return Outcome::failed(ExitCode::Software);
+            let reason = format!("cannot start {}: {e}", shared.worker.program.display());
+            return fail(log, ExitCode::Software, reason);
         }
     };
     control.set_worker(worker.pid, worker.exit.clone());
@@ -173,11 +170,11 @@ async fn drive(
             },
             summary: Some(summary),
             pid,
+            reason: None,
         },
         Err(reason) => {
-            log.line(format!(
-                "Error: the worker ended without a result ({exit_status}): {reason}"
-            ));
+            let reason = format!("the worker ended without a result ({exit_status}): {reason}");
+            log.line(format!("Error: {reason}"));
             let exit = match exit_status {
                 _ if stopped => ExitCode::Terminated,
                 // The shell module's way of stopping a run: `kill <pid>`.
@@ -189,6 +186,7 @@ async fn drive(
                 exit: exit.code(),
                 summary: None,
                 pid,
+                reason: Some(reason),
             }
         }
     }

@@ -74,6 +74,11 @@ fn a_run_migrates_the_mailbox_and_writes_the_module_files() {
     assert!(!sup.file(&task, "pid").exists());
     assert!(sup.file(&task, "lock").exists());
     assert!(sup.file(&task, "state").exists());
+    let summary = read_summary(&sup.file(&task, "summary")).unwrap();
+    assert_eq!((summary.started_at, summary.exit_code), (ts, 0));
+    assert_eq!(summary.transferred, corpus.len() as u64, "{summary:?}");
+    assert_eq!((summary.errors, summary.error.as_deref()), (0, None));
+    assert!(summary.bytes_transferred > 0 && summary.duration_ms > 0);
     let log = std::fs::read_to_string(sup.file(&task, "log")).unwrap();
     assert_eq!(transferred(&log), Some(corpus.len() as u64), "{log}");
     assert!(log.contains("Excluding folders matching pattern ^Shared(/.*)?$|^Public(/.*)?$"));
@@ -112,6 +117,10 @@ fn a_run_migrates_the_mailbox_and_writes_the_module_files() {
     assert_eq!(list[0]["task"], "user2_abc123");
     assert_eq!(list[0]["state"], "stopped");
     assert_eq!(list[0]["last_sync_exit_code"], 0);
+    let summary = &list[0]["last_sync_summary"];
+    assert_eq!(summary["started_at"], list[0]["last_sync_timestamp"]);
+    assert_eq!(summary["transferred"], 0, "{summary}");
+    assert_eq!(summary["skipped"], corpus.len(), "{summary}");
 }
 
 #[test]
@@ -121,6 +130,9 @@ fn an_overlapping_start_touches_nothing_and_stop_is_prompt() {
     let sup = Supervisor::start(&rig, Options::default());
     let task = sup.add_task(&silent_task(&server, "hang01"), "secret-remote");
     std::fs::write(sup.file(&task, "status"), "123\n0\n").unwrap();
+    let earlier = "{\"started_at\":123,\"exit_code\":0,\"transferred\":4,\"skipped\":0,\
+                   \"errors\":0,\"bytes_transferred\":99,\"duration_ms\":7,\"error\":null}\n";
+    std::fs::write(sup.file(&task, "summary"), earlier).unwrap();
     std::fs::write(sup.file(&task, "timestamp"), "all").unwrap();
 
     assert_eq!(sup.syncctl(&["start", &task]).stdout.trim(), "Started");
@@ -197,6 +209,13 @@ fn an_overlapping_start_touches_nothing_and_stop_is_prompt() {
         "123\n0\n",
         "a manual stop is not recorded"
     );
+    assert_eq!(
+        std::fs::read_to_string(sup.file(&task, "summary")).unwrap(),
+        earlier
+    );
+    let list = sup.syncctl(&["list", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(list[0]["last_sync_summary"]["transferred"], 4, "{list}");
     assert!(!sup.file(&task, "timestamp").exists());
     let log = std::fs::read_to_string(sup.file(&task, "log")).unwrap();
     assert!(log.contains("Exiting with return value 143"), "{log}");
@@ -228,6 +247,10 @@ fn a_silent_server_is_detected_by_the_timeout() {
     assert!(begin.elapsed() < Duration::from_secs(30));
     let log = std::fs::read_to_string(sup.file(&task, "log")).unwrap();
     assert!(log.contains("Host1: no IMAP greeting: timed out"), "{log}");
+    let summary = read_summary(&sup.file(&task, "summary")).unwrap();
+    assert_eq!(summary.exit_code, 101);
+    let error = summary.error.unwrap_or_default();
+    assert!(error.contains("no IMAP greeting"), "{error}");
 }
 
 #[test]
@@ -350,6 +373,7 @@ fn sigterm_stops_every_run_and_exits_cleanly() {
     for task in &tasks {
         assert!(!sup.file(task, "pid").exists());
         assert!(!sup.file(task, "status").exists(), "a stop is not recorded");
+        assert!(!sup.file(task, "summary").exists());
     }
     assert!(!socket.exists());
     let down = sup.syncctl(&["status", &tasks[0]]);
@@ -454,5 +478,15 @@ fn a_silent_worker_is_killed_by_the_watchdog() {
         log.contains("the worker said nothing for 2 s and is killed"),
         "{log}"
     );
-    assert_eq!(read_status(&sup.file(&task, "status")).unwrap().1, 6);
+    let (started_at, code) = read_status(&sup.file(&task, "status")).unwrap();
+    assert_eq!(code, 6);
+    let summary = read_summary(&sup.file(&task, "summary")).unwrap();
+    assert_eq!((summary.started_at, summary.exit_code), (started_at, 6));
+    assert_eq!((summary.transferred, summary.errors), (0, 0));
+    assert!(summary.duration_ms >= 2000, "{summary:?}");
+    let error = summary.error.unwrap_or_default();
+    assert!(
+        error.starts_with("the worker ended without a result"),
+        "{error}"
+    );
 }

@@ -6,6 +6,7 @@ use crate::step::{Step, StepResult};
 use crate::supervisor_link::Supervisor;
 use crate::task_fields::{list_item, RunFacts};
 use protocol::control::{RunState, TaskStatus};
+use protocol::last_run::{LastRun, STATUS_EXTENSION, SUMMARY_EXTENSION};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -55,13 +56,18 @@ pub fn read(step: &mut Step) -> StepResult {
 
 fn facts(step: &Step, name: &str, live: Option<&TaskStatus>) -> RunFacts {
     let state = &step.state;
-    // The supervisor has read `.status` already; the file is read here only when it is down.
-    let (last_sync_timestamp, last_sync_exit_code) = match live {
-        Some(status) => (status.last_sync_timestamp, status.last_sync_exit_code),
-        None => match std::fs::read_to_string(state.task_file(name, "status")) {
-            Ok(text) => protocol::task::parse_run_status(&text),
-            Err(_) => (None, None),
+    // The supervisor has read `.status` and `.summary` already; the files are read here only
+    // when it is down.
+    let last_run = match live {
+        Some(status) => LastRun {
+            started_at: status.last_sync_timestamp,
+            exit_code: status.last_sync_exit_code,
+            summary: status.last_sync_summary.clone(),
         },
+        None => LastRun::read(
+            &state.task_file(name, STATUS_EXTENSION),
+            &state.task_file(name, SUMMARY_EXTENSION),
+        ),
     };
     let running = live.is_some_and(|s| s.state == RunState::Running);
     let progress = match live {
@@ -83,8 +89,7 @@ fn facts(step: &Step, name: &str, live: Option<&TaskStatus>) -> RunFacts {
     };
     RunFacts {
         service_running: running || state.task_file(name, "pid").exists(),
-        last_sync_timestamp,
-        last_sync_exit_code,
+        last_run,
         has_log: state.task_file(name, "log").exists(),
         progress,
     }

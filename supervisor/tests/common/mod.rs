@@ -3,6 +3,7 @@
 //! and a silent IMAP server for timeout and stop tests.
 #![allow(dead_code)]
 
+use protocol::last_run::LastSyncSummary;
 use protocol::task::TaskEnv;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
@@ -315,4 +316,9 @@ pub fn read_status(path: &Path) -> Option<(i64, i32)> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut lines = text.lines();
     Some((lines.next()?.parse().ok()?, lines.next()?.parse().ok()?))
+}
+
+/// The run summary in a task's `.summary` file.
+pub fn read_summary(path: &Path) -> Option<LastSyncSummary> {
+    LastSyncSummary::parse(&std::fs::read_to_string(path).ok()?).ok()
 }

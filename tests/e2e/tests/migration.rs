@@ -4,7 +4,7 @@
 
 use e2e::tasks::{list_tasks, log_of, task_input, wait_synced};
 use e2e::{mail, wait_until, Node};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 #[test]
@@ -64,6 +64,15 @@ fn five_messages_move_from_user3_to_user2() {
     assert!(task["last_sync_timestamp"].as_i64().unwrap() > 0);
     assert_eq!(task["last_sync_exit_code"], 0);
     assert_eq!(task["has_log"], true);
+    let summary = &task["last_sync_summary"];
+    assert_eq!(summary["transferred"], 5, "{task}");
+    assert_eq!(summary["errors"], 0, "{task}");
+    assert_eq!(summary["error"], Value::Null, "{task}");
+    assert!(summary["duration_ms"].as_u64().unwrap() > 0, "{task}");
+    assert!(
+        summary["bytes_transferred"].as_u64().unwrap() > 1000,
+        "{task}"
+    );
 
     let sizes = node.run(
         "list-informations",

@@ -1,7 +1,9 @@
 //! Manual stop of a running task, and create-task refusals with their rollback
 //! (behaviour §3.3, §3.5, §8; Robot 26 "Manual stop", "Stopping an already stopped task").
 
-use e2e::tasks::{list_tasks, task_input, task_properties, wait_synced};
+use e2e::tasks::{
+    list_tasks, status_time, task_input, task_properties, wait_next_run, wait_synced,
+};
 use e2e::{wait_for, Node, SilentServer};
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
@@ -61,6 +63,8 @@ fn a_stopped_run_keeps_the_previous_status() {
         stopped["last_sync_exit_code"],
         before["last_sync_exit_code"]
     );
+    assert!(before["last_sync_summary"].is_object(), "{before}");
+    assert_eq!(stopped["last_sync_summary"], before["last_sync_summary"]);
 
     let again = node.run(
         "stop-task",
@@ -172,6 +176,22 @@ fn refused_credentials_roll_back_and_an_empty_password_keeps_the_stored_one() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+
+    // The remote password changes after creation: the next run fails and says why.
+    std::fs::write(node.task_file("user2_edit01", "pwd"), "changed-remotely").unwrap();
+    let before = status_time(&node, "edit01", "user2");
+    node.run(
+        "start-task",
+        json!({"task_id": "edit01", "localuser": "user2"}),
+    )
+    .expect_ok();
+    let failed = wait_next_run(&node, "edit01", "user2", before);
+    assert_eq!(failed["last_sync_exit_code"], 161, "{failed}");
+    let summary = &failed["last_sync_summary"];
+    assert_eq!(summary["transferred"], 0, "{failed}");
+    let error = summary["error"].as_str().unwrap_or_default();
+    assert!(error.contains("login as user3 failed"), "{failed}");
+    assert!(!error.contains("changed-remotely"), "{error}");
 
     // Another create-task of this task is between its configure and validation steps (its
     // journal is fresh): a second edit is refused and touches nothing.
