@@ -40,6 +40,8 @@ pub struct RunContext<'a> {
     state: Mutex<SyncState>,
     counters: Mutex<Counters>,
     progress: Mutex<Progress>,
+    /// Folders being synced now, in the order they started (folders run in parallel).
+    active_folders: Mutex<Vec<String>>,
     host1_aborts: Mutex<Vec<AbortHandle>>,
     halted: std::sync::atomic::AtomicBool,
     pub errors_max: u64,
@@ -61,6 +63,7 @@ impl<'a> RunContext<'a> {
             state: Mutex::new(state),
             counters: Mutex::new(Counters::default()),
             progress: Mutex::new(Progress::default()),
+            active_folders: Mutex::new(Vec::new()),
             host1_aborts: Mutex::new(Vec::new()),
             halted: std::sync::atomic::AtomicBool::new(false),
             errors_max: 50,
@@ -143,6 +146,27 @@ impl<'a> RunContext<'a> {
         self.sink.progress(&snapshot);
     }
 
+    /// Marks `name` as being synced; progress names every folder in progress.
+    pub fn folder_started(&self, name: &str) {
+        let mut active = lock(&self.active_folders);
+        active.push(name.to_owned());
+        let shown = active.join(", ");
+        self.progress(|p| p.folder = shown);
+    }
+
+    /// Marks `name` as no longer being synced; `completed` counts it in `folders_done`.
+    pub fn folder_finished(&self, name: &str, completed: bool) {
+        let mut active = lock(&self.active_folders);
+        if let Some(at) = active.iter().position(|f| f == name) {
+            active.remove(at);
+        }
+        let shown = active.join(", ");
+        self.progress(|p| {
+            p.folder = shown;
+            p.folders_done += u64::from(completed);
+        });
+    }
+
     /// Registers a host1 connection so a cancel can break its reads.
     pub fn register_host1(&self, handle: AbortHandle) {
         if self.cancel.is_cancelled() {
@@ -163,4 +187,41 @@ impl<'a> RunContext<'a> {
 /// Locks a mutex, recovering the data if a worker thread panicked while holding it.
 pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keeps the last progress it was sent.
+    #[derive(Default)]
+    struct LastProgress(Mutex<Progress>);
+
+    impl EventSink for LastProgress {
+        fn log(&self, _level: LogLevel, _line: &str) {}
+        fn progress(&self, progress: &Progress) {
+            *lock(&self.0) = progress.clone();
+        }
+        fn state(&self, _changes: Vec<StateChange>) {}
+    }
+
+    fn spec() -> SyncSpec {
+        let side = |user: &str| serde_json::json!({"host": "127.0.0.1", "port": 143, "user": user, "password": "x"});
+        serde_json::from_value(serde_json::json!({"host1": side("a"), "host2": side("b")})).unwrap()
+    }
+
+    #[test]
+    fn progress_names_every_folder_still_being_synced() {
+        let (spec, sink, cancel) = (spec(), LastProgress::default(), CancelToken::default());
+        let ctx = RunContext::new(&spec, SyncState::default(), &sink, &cancel);
+        let shown = || lock(&sink.0).clone();
+        ctx.folder_started("INBOX");
+        ctx.folder_started("Sent");
+        assert_eq!(shown().folder, "INBOX, Sent");
+        ctx.folder_finished("Trash", true);
+        ctx.folder_finished("INBOX", true);
+        assert_eq!((shown().folder.as_str(), shown().folders_done), ("Sent", 2));
+        ctx.folder_finished("Sent", false);
+        assert_eq!((shown().folder.as_str(), shown().folders_done), ("", 2));
+    }
 }

@@ -53,7 +53,6 @@ pub fn sync_folder(
     job: &FolderJob,
 ) -> Result<FolderTotals, ImapError> {
     let name1 = decode(&job.raw1);
-    ctx.progress(|p| p.folder = name1.clone());
     let dry = ctx.spec.actions.dry_run;
     let exists2 = job.exists2 || ensure_host2_folder(ctx, c2, job)?;
     let (uv1, st1) = match c1.status(&job.raw1) {

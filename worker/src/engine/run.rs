@@ -260,48 +260,61 @@ fn folder_worker(
         let Some(job) = lock(queue).pop_front() else {
             break;
         };
-        let mut attempt = 0;
-        loop {
-            let (c1, c2) = match pair.as_mut() {
-                Some(p) => (&mut p.0, &mut p.1),
-                None => {
-                    let opened = open_pair(ctx.spec).map_err(|e| Fatal {
-                        code: open_failure_code(&e),
-                        message: e.to_string(),
-                    })?;
-                    ctx.register_host1(opened.0.abort_handle().duplicate().map_err(io_fatal)?);
-                    let p = pair.insert(opened);
-                    (&mut p.0, &mut p.1)
-                }
-            };
-            match sync_folder(ctx, c1, c2, &job) {
-                Ok(t) => {
-                    add_totals(&mut lock(totals), t);
-                    ctx.progress(|p| p.folders_done += 1);
-                    break;
-                }
-                Err(_) if ctx.cancel.is_cancelled() => return Ok(()),
-                Err(e) if e.is_connection() && attempt < FOLDER_RETRIES => {
-                    attempt += 1;
-                    ctx.log(
-                        LogLevel::Warn,
-                        format!("{e}; reconnecting (attempt {attempt})"),
-                    );
-                    pair = None;
-                }
-                Err(e) if e.is_connection() => return Err(e.into()),
-                Err(e) => {
-                    ctx.error(ExitCode::CatchAll, format!("[{}]: {e}", decode(&job.raw1)));
-                    break;
-                }
-            }
-        }
+        let name = decode(&job.raw1);
+        ctx.folder_started(&name);
+        let outcome = sync_one_folder(ctx, &mut pair, totals, &job);
+        ctx.folder_finished(&name, outcome.is_ok() && !ctx.cancel.is_cancelled());
+        outcome?;
     }
     if let Some((c1, c2)) = pair {
         c1.logout();
         c2.logout();
     }
     Ok(())
+}
+
+/// Syncs one folder job, reconnecting on a broken connection up to [`FOLDER_RETRIES`] times.
+fn sync_one_folder(
+    ctx: &RunContext<'_>,
+    pair: &mut Option<(Connection, Connection)>,
+    totals: &Mutex<Totals>,
+    job: &FolderJob,
+) -> Result<(), Fatal> {
+    let mut attempt = 0;
+    loop {
+        let (c1, c2) = match pair.as_mut() {
+            Some(p) => (&mut p.0, &mut p.1),
+            None => {
+                let opened = open_pair(ctx.spec).map_err(|e| Fatal {
+                    code: open_failure_code(&e),
+                    message: e.to_string(),
+                })?;
+                ctx.register_host1(opened.0.abort_handle().duplicate().map_err(io_fatal)?);
+                let p = pair.insert(opened);
+                (&mut p.0, &mut p.1)
+            }
+        };
+        match sync_folder(ctx, c1, c2, job) {
+            Ok(t) => {
+                add_totals(&mut lock(totals), t);
+                return Ok(());
+            }
+            Err(_) if ctx.cancel.is_cancelled() => return Ok(()),
+            Err(e) if e.is_connection() && attempt < FOLDER_RETRIES => {
+                attempt += 1;
+                ctx.log(
+                    LogLevel::Warn,
+                    format!("{e}; reconnecting (attempt {attempt})"),
+                );
+                *pair = None;
+            }
+            Err(e) if e.is_connection() => return Err(e.into()),
+            Err(e) => {
+                ctx.error(ExitCode::CatchAll, format!("[{}]: {e}", decode(&job.raw1)));
+                return Ok(());
+            }
+        }
+    }
 }
 
 fn add_totals(totals: &mut Totals, t: FolderTotals) {
