@@ -5,10 +5,11 @@
 #                                (entrypoint, PID 1), imapsync-worker, syncctl, imapsync and
 #                                busybox, FROM scratch (scripts/runtime-image)
 #   ${REPOBASE}/imapsync         the module image (never run): imageroot/ with the static
-#                                imapsync-module and syncctl in imageroot/bin, ui/dist as ui/
+#                                imapsync-module and syncctl in imageroot/bin, and the admin
+#                                UI (ui/, built with npm ci && npm run build) as /ui
 # REPOBASE defaults to ghcr.io/nethserver; IMAGETAG (default latest) names the runtime image
 # in the module's org.nethserver.images label. The binaries come from scripts/build-static
-# (a Rust toolchain with the x86_64-unknown-linux-musl target).
+# (a Rust toolchain with the x86_64-unknown-linux-musl target); the UI needs Node.js 20 and npm.
 #
 
 set -e
@@ -28,15 +29,16 @@ echo "Building the imapsync-binary image..."
 scripts/runtime-image "${bindir}" "${repobase}/imapsync-binary"
 images+=("${repobase}/imapsync-binary")
 
+echo "Building the admin UI..."
+(cd ui && npm ci --no-audit --no-fund && npm run build)
+
 echo "Building the imapsync module image..."
 reponame="imapsync"
 container=$(buildah from scratch)
 buildah add "${container}" imageroot /imageroot
 buildah add --chmod 0755 "${container}" "${bindir}/imapsync-module" /imageroot/bin/imapsync-module
 buildah add --chmod 0755 "${container}" "${bindir}/syncctl" /imageroot/bin/syncctl
-if [[ -d ui/dist ]]; then
-    buildah add "${container}" ui/dist /ui
-fi
+buildah add "${container}" ui/dist /ui
 buildah config --entrypoint=/ \
     --label="org.nethserver.authorizations=mail@any:mailadm" \
     --label="org.nethserver.rootfull=0" \

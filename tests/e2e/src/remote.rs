@@ -1,11 +1,13 @@
 //! Stand-ins for remote IMAP servers: a forwarder that gives the local Dovecot a remote
-//! address with ports 143 and 993, and a silent server that accepts connections and never answers.
+//! address with ports 143 and 993 (optionally as slow as a real link), and a silent server
+//! that accepts connections and never answers.
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Plain IMAP port of a "remote" server, as in the Robot suites.
 pub const REMOTE_PORT: u16 = 143;
@@ -23,6 +25,17 @@ impl Forwarder {
     /// Forwards a fresh loopback address's ports 143 and 993 to `127.0.0.1:<imap_port>`
     /// and `127.0.0.1:<imaps_port>`.
     pub fn start(imap_port: u16, imaps_port: u16) -> Forwarder {
+        Forwarder::start_with(imap_port, imaps_port, None)
+    }
+
+    /// [`Forwarder::start`], each direction of each connection carrying at most
+    /// `bytes_per_sec` bytes per second (a slow remote server, so a run lasts long enough
+    /// to be watched).
+    pub fn start_throttled(imap_port: u16, imaps_port: u16, bytes_per_sec: u64) -> Forwarder {
+        Forwarder::start_with(imap_port, imaps_port, Some(bytes_per_sec.max(1)))
+    }
+
+    fn start_with(imap_port: u16, imaps_port: u16, bytes_per_sec: Option<u64>) -> Forwarder {
         let (address, listeners) = (0..50)
             .find_map(|_| {
                 let bytes = crate::ids::alphanumeric(3).into_bytes();
@@ -44,7 +57,7 @@ impl Forwarder {
                         }
                         let Ok(client) = client else { continue };
                         if let Ok(server) = TcpStream::connect(("127.0.0.1", target)) {
-                            pipe_both_ways(client, server);
+                            pipe_both_ways(client, server, bytes_per_sec);
                         }
                     }
                 })
@@ -75,19 +88,27 @@ impl Drop for Forwarder {
     }
 }
 
-fn pipe_both_ways(client: TcpStream, server: TcpStream) {
+fn pipe_both_ways(client: TcpStream, server: TcpStream, bytes_per_sec: Option<u64>) {
     let (Ok(client_reader), Ok(server_reader)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
-    std::thread::spawn(move || copy_until_end(client_reader, server));
-    std::thread::spawn(move || copy_until_end(server_reader, client));
+    std::thread::spawn(move || copy_until_end(client_reader, server, bytes_per_sec));
+    std::thread::spawn(move || copy_until_end(server_reader, client, bytes_per_sec));
 }
 
-fn copy_until_end(mut from: TcpStream, mut to: TcpStream) {
+/// Copies until either side closes; with a rate, reads are at most a twentieth of a
+/// second's worth of bytes and each one is followed by the time it takes on such a link.
+fn copy_until_end(mut from: TcpStream, mut to: TcpStream, bytes_per_sec: Option<u64>) {
     let mut buffer = [0u8; 16384];
-    while let Ok(n) = from.read(&mut buffer) {
+    let chunk = bytes_per_sec.map_or(buffer.len(), |rate| {
+        usize::try_from(rate / 20).map_or(buffer.len(), |n| n.clamp(1, buffer.len()))
+    });
+    while let Ok(n) = from.read(&mut buffer[..chunk]) {
         if n == 0 || to.write_all(&buffer[..n]).is_err() {
             break;
+        }
+        if let Some(rate) = bytes_per_sec {
+            std::thread::sleep(Duration::from_secs_f64(n as f64 / rate as f64));
         }
     }
     let _ = to.shutdown(Shutdown::Write);
@@ -116,5 +137,56 @@ impl SilentServer {
     /// Its port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// A server on a free port that sends `size` bytes to its first client and closes.
+    fn sender(size: usize) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let _ = stream.write_all(&vec![b'x'; size]);
+            }
+        });
+        port
+    }
+
+    #[test]
+    fn a_throttled_forwarder_carries_everything_at_the_given_rate() {
+        let port = sender(40_000);
+        let forwarder = Forwarder::start_throttled(port, port, 100_000);
+        let begin = Instant::now();
+        let mut client = TcpStream::connect((forwarder.host().as_str(), REMOTE_PORT)).unwrap();
+        let mut received = Vec::new();
+        client.read_to_end(&mut received).unwrap();
+        let elapsed = begin.elapsed();
+        assert_eq!(received.len(), 40_000);
+        assert!(
+            elapsed >= Duration::from_millis(350),
+            "40 kB at 100 kB/s took only {elapsed:?}"
+        );
+        assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+    }
+
+    #[test]
+    fn an_unthrottled_forwarder_is_fast() {
+        let port = sender(4_000_000);
+        let forwarder = Forwarder::start(port, port);
+        let begin = Instant::now();
+        let mut client = TcpStream::connect((forwarder.host().as_str(), REMOTE_PORT)).unwrap();
+        let mut received = Vec::new();
+        client.read_to_end(&mut received).unwrap();
+        assert_eq!(received.len(), 4_000_000);
+        assert!(
+            begin.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            begin.elapsed()
+        );
     }
 }
