@@ -112,8 +112,14 @@ fn newest_file(dir: &Path) -> Option<SystemTime> {
 /// Links (or copies) the binaries once into a world-readable directory under the temporary
 /// directory (the worker runs as uid 65534, which cannot traverse a checkout under /root),
 /// keyed by their size and time so the test processes of one build share it; directories
-/// of other builds are removed.
+/// of this checkout's other builds are removed (another checkout's tests may be running).
 fn place_shared(files: &[&Path]) -> PathBuf {
+    let fnv = |text: &str| {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let checkout = std::fs::canonicalize(workspace_root()).unwrap_or_else(|_| workspace_root());
     let mut key = String::new();
     for file in files {
         let meta = std::fs::metadata(file).expect("built binary");
@@ -125,11 +131,11 @@ fn place_shared(files: &[&Path]) -> PathBuf {
             .unwrap_or_default();
         key.push_str(&format!("{}-{time}-", meta.len()));
     }
-    let digest = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    let prefix = "imapsync-e2e-bin-";
-    let dir = std::env::temp_dir().join(format!("{prefix}{digest:016x}"));
+    let prefix = format!(
+        "imapsync-e2e-bin-{:016x}-",
+        fnv(&checkout.to_string_lossy())
+    );
+    let dir = std::env::temp_dir().join(format!("{prefix}{:016x}", fnv(&key)));
     if !dir.is_dir() {
         // Copies of earlier builds are not needed any more.
         for old in std::fs::read_dir(std::env::temp_dir())
@@ -137,7 +143,7 @@ fn place_shared(files: &[&Path]) -> PathBuf {
             .flatten()
             .flatten()
         {
-            if old.file_name().to_string_lossy().starts_with(prefix) {
+            if old.file_name().to_string_lossy().starts_with(&prefix) {
                 let _ = std::fs::remove_dir_all(old.path());
             }
         }
