@@ -1,6 +1,6 @@
-// Live progress of a run, from list-tasks `progress`: how far it is, how fast it goes
-// (messages per second, measured between two polls or since the run started), how long it
-// still needs, and byte counts in readable units.
+// Live progress of a run, from list-tasks `progress`: whether it is still listing folders, how
+// far it is, how fast it goes (messages per second, measured between two polls or since the
+// run started), how long it still needs, and byte counts in readable units.
 
 const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 // Weight of the newest measurement when smoothing the rate between polls.
@@ -40,6 +40,11 @@ export function percentDone(progress) {
     }
   }
   return null;
+}
+
+// A run that has not counted its messages yet (it is still listing the folders).
+export function isListingFolders(progress) {
+  return Boolean(progress) && progress.state === "running" && count(progress.messages_total) === 0;
 }
 
 // "512 B", "3.20 MiB", "120 GiB"; "-" when the size is unknown.

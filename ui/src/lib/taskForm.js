@@ -49,7 +49,6 @@ export function newTaskForm(taskId) {
     schedule_mode: "none",
     schedule_value: "",
     delete_local: false,
-    tls_verify: null,
   };
 }
 
@@ -80,7 +79,6 @@ export function taskToForm(task) {
     schedule_mode: schedule.mode,
     schedule_value: schedule.value,
     delete_local: task.delete_local,
-    tls_verify: task.tls_verify,
   };
 }
 
@@ -144,9 +142,10 @@ export function validateTaskForm(form, isEdit) {
   return errors;
 }
 
-// The create-task input for a form that passed validateTaskForm.
+// The create-task input for a form that passed validateTaskForm. The form has no certificate
+// check setting: tls_verify is not sent, so the backend keeps the stored one.
 export function formToTaskInput(form) {
-  const input = {
+  return {
     task_id: form.task_id,
     localuser: textOf(form.localuser),
     remoteusername: textOf(form.remoteusername),
@@ -162,10 +161,6 @@ export function formToTaskInput(form) {
     cron: buildCron({ mode: form.schedule_mode, value: form.schedule_value }),
     foldersynchronization: form.foldersynchronization,
   };
-  if (typeof form.tls_verify === "boolean") {
-    input.tls_verify = form.tls_verify;
-  }
-  return input;
 }
 
 // The form field where a server error about `parameter` is shown, or "form".
@@ -197,13 +192,44 @@ export function fieldOfParameter(parameter, form) {
   }
 }
 
-// Server validation errors grouped by where they are shown: {field: [error, ...]}.
+// Login and connection refusals (parameter "createTask"): the fields they concern and the
+// task_modal key of the short hint shown under them. The full text is the modal's inline error.
+export const LOGIN_ERROR_HINTS = {
+  bad_user_credentials: {
+    fields: ["remoteusername", "remotepassword"],
+    hint: "check_remote_login",
+  },
+  Check_hostname_or_tcp_port: {
+    fields: ["remotehostname", "remoteport"],
+    hint: "check_host_and_port",
+  },
+  SSL_encryption_error: { fields: ["security"], hint: "check_encryption" },
+  STARTTLS_not_allowed_use_IMAPS: { fields: ["security"], hint: "use_imaps" },
+};
+
+function addOnce(placed, field, key) {
+  placed[field] = placed[field] || [];
+  if (!placed[field].includes(key)) {
+    placed[field].push(key);
+  }
+}
+
+// Server validation errors grouped by where they are shown: {field: [error key, ...]}, each
+// key once per place. A login refusal shows in the inline error ("form") and as a short hint
+// under each field it concerns.
 export function placeServerErrors(errors, form) {
   const placed = {};
   for (const failure of errors || []) {
+    const key = String(failure.error || "");
     const field = fieldOfParameter(failure.parameter || failure.field, form);
-    placed[field] = placed[field] || [];
-    placed[field].push(failure);
+    addOnce(placed, field, key);
+    const isLogin =
+      field === "form" && Object.prototype.hasOwnProperty.call(LOGIN_ERROR_HINTS, key);
+    if (isLogin) {
+      for (const hinted of LOGIN_ERROR_HINTS[key].fields) {
+        addOnce(placed, hinted, LOGIN_ERROR_HINTS[key].hint);
+      }
+    }
   }
   return placed;
 }

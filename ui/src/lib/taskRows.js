@@ -52,7 +52,6 @@ export function toTaskRow(item) {
     exclude: item.exclude || "",
     cron: item.cron || "",
     sieve_enabled: Boolean(item.sieve_enabled),
-    tls_verify: typeof item.tls_verify === "boolean" ? item.tls_verify : null,
     service_running: Boolean(item.service_running),
     has_log: Boolean(item.has_log),
     last_sync_timestamp: lastSync,

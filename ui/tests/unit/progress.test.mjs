@@ -1,4 +1,5 @@
-// Live progress of a run: percent done, transfer rate, time left and byte counts.
+// Live progress of a run: whether it is still listing folders, percent done, transfer rate,
+// time left and byte counts.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -6,6 +7,7 @@ import {
   etaSeconds,
   formatBytes,
   formatRate,
+  isListingFolders,
   nextRateSample,
   percentDone,
 } from "../../src/lib/progress.js";
@@ -154,4 +156,13 @@ test("the rate keeps about three significant digits", () => {
   assert.equal(formatRate(230.4), "230");
   assert.equal(formatRate(9.996), "10.0");
   assert.equal(formatRate(99.96), "100");
+});
+
+test("a running task that has not counted its messages is still listing folders", () => {
+  assert.equal(isListingFolders(running({ messages_total: 0, folders_total: 0 })), true);
+  assert.equal(isListingFolders(running({ messages_total: 0, folders_done: 2 })), true);
+  assert.equal(isListingFolders(running({ messages_total: null })), true);
+  assert.equal(isListingFolders(running({ messages_total: 120, messages_done: 0 })), false);
+  assert.equal(isListingFolders({ ...running({ messages_total: 0 }), state: "queued" }), false);
+  assert.equal(isListingFolders(null), false);
 });

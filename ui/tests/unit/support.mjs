@@ -1,5 +1,5 @@
 // Shared by the unit tests: the English texts the admin reads (ui/public/i18n/en) and the
-// create-task input schema the agent enforces (imageroot/actions/create-task/validate-input.json).
+// input schemas the agent enforces (imageroot/actions/<action>/validate-input.json).
 
 import { readFileSync } from "node:fs";
 
@@ -11,6 +11,17 @@ function readJson(relativePath, base) {
 
 export const englishTexts = readJson("public/i18n/en/translation.json", UI_DIR);
 export const createTaskSchema = readJson("../imageroot/actions/create-task/validate-input.json", UI_DIR);
+export const configureModuleSchema = readJson(
+  "../imageroot/actions/configure-module/validate-input.json",
+  UI_DIR
+);
+
+// Whether vue-i18n finds an English text at a dotted key ("task_modal.required").
+export function hasEnglishText(key) {
+  const [section, ...rest] = key.split(".");
+  const text = englishTexts[section] && englishTexts[section][rest.join(".")];
+  return typeof text === "string";
+}
 
 // The English text of `section.key` with its {placeholders} filled in, as vue-i18n renders it;
 // throws when the key is missing, which would show the raw key to the admin.

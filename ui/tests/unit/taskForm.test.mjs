@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   FORM_ERROR_FIELDS,
+  LOGIN_ERROR_HINTS,
   emptyFormErrors,
   exclusionLines,
   fieldOfParameter,
@@ -142,6 +143,13 @@ test("an unchanged edit sends back every stored setting of the task", () => {
     foldersynchronization: "exclusion",
   });
   assert.deepEqual(createTaskSchemaProblems(input), []);
+});
+
+test("an edit leaves the certificate check out: the backend keeps the stored setting", () => {
+  for (const tls_verify of [true, false]) {
+    const input = formToTaskInput(editFormOf(listedTask({ tls_verify })));
+    assert.ok(!("tls_verify" in input), String(tls_verify));
+  }
 });
 
 test("an edit that types a new password sends it", () => {
@@ -377,7 +385,7 @@ test("every client-side problem has an English message", () => {
   }
 });
 
-test("server refusals of a form field show under that field", () => {
+test("server refusals of a form field show under that field, each error once", () => {
   const form = filledCreateForm();
   const errors = [
     { field: "remotehostname", parameter: "remotehostname", value: "", error: "remotehostname_is_required" },
@@ -388,25 +396,69 @@ test("server refusals of a form field show under that field", () => {
     { field: "exclude", parameter: "exclude", value: "*x", error: "exclude_is_not_valid" },
   ];
   assert.deepEqual(placeServerErrors(errors, form), {
-    remotehostname: [errors[0]],
-    remoteport: [errors[1]],
-    exclude: [errors[2], errors[5]],
-    remotepassword: [errors[3]],
-    task_id: [errors[4]],
+    remotehostname: ["remotehostname_is_required"],
+    remoteport: ["remoteport_is_not_valid"],
+    exclude: ["exclude_is_not_valid"],
+    remotepassword: ["remotepassword_is_required"],
+    task_id: ["task_id_conflicts"],
   });
 });
 
-test("login failures (parameter createTask) show in the modal's inline error, not on a field", () => {
-  for (const key of [
-    "bad_user_credentials",
-    "Check_hostname_or_tcp_port",
-    "SSL_encryption_error",
-    "STARTTLS_not_allowed_use_IMAPS",
-    "validation_failed",
-  ]) {
+test("a login refusal shows in the inline error and as a hint under the fields it concerns", () => {
+  const expected = {
+    bad_user_credentials: {
+      form: ["bad_user_credentials"],
+      remoteusername: ["check_remote_login"],
+      remotepassword: ["check_remote_login"],
+    },
+    Check_hostname_or_tcp_port: {
+      form: ["Check_hostname_or_tcp_port"],
+      remotehostname: ["check_host_and_port"],
+      remoteport: ["check_host_and_port"],
+    },
+    SSL_encryption_error: { form: ["SSL_encryption_error"], security: ["check_encryption"] },
+    STARTTLS_not_allowed_use_IMAPS: {
+      form: ["STARTTLS_not_allowed_use_IMAPS"],
+      security: ["use_imaps"],
+    },
+    validation_failed: { form: ["validation_failed"] },
+    task_is_being_edited: { form: ["task_is_being_edited"] },
+  };
+  for (const [key, places] of Object.entries(expected)) {
     const failure = { field: "createTask", parameter: "createTask", value: key, error: key };
-    assert.deepEqual(placeServerErrors([failure], filledCreateForm()), { form: [failure] });
-    assert.ok(english("task_modal", key).length > 0, key);
+    assert.deepEqual(placeServerErrors([failure], filledCreateForm()), places, key);
+    for (const [place, keys] of Object.entries(places)) {
+      for (const textKey of keys) {
+        const text = english("task_modal", textKey);
+        assert.ok(text.length > 0, textKey);
+        if (place !== "form") {
+          assert.ok(text.length < english("task_modal", key).length, `${textKey} is short`);
+        }
+      }
+    }
+  }
+});
+
+test("every field a login hint names is a field of the modal", () => {
+  for (const { fields, hint } of Object.values(LOGIN_ERROR_HINTS)) {
+    for (const field of fields) {
+      assert.ok(FORM_ERROR_FIELDS.includes(field), field);
+    }
+    assert.ok(english("task_modal", hint).length > 0, hint);
+  }
+});
+
+test("a login error key named by a form field stays on that field, without hints", () => {
+  const failure = { field: "remoteusername", parameter: "remoteusername", error: "bad_user_credentials" };
+  assert.deepEqual(placeServerErrors([failure], filledCreateForm()), {
+    remoteusername: ["bad_user_credentials"],
+  });
+});
+
+test("inherited object names are not taken for login errors", () => {
+  for (const key of ["constructor", "toString", "__proto__"]) {
+    const failure = { field: "createTask", parameter: "createTask", error: key };
+    assert.deepEqual(placeServerErrors([failure], filledCreateForm()), { form: [key] });
   }
 });
 
@@ -428,12 +480,13 @@ test("a days refusal shows under the days box only when it is on screen", () => 
 
 test("an error naming only its field, or a parameter outside the form, is still shown", () => {
   const form = filledCreateForm();
-  assert.deepEqual(Object.keys(placeServerErrors([{ field: "remoteusername", error: "x" }], form)), [
-    "remoteusername",
-  ]);
-  assert.deepEqual(Object.keys(placeServerErrors([{ field: "(root)", parameter: "", error: "x" }], form)), [
-    "form",
-  ]);
+  assert.deepEqual(placeServerErrors([{ field: "remoteusername", error: "x" }], form), {
+    remoteusername: ["x"],
+  });
+  assert.deepEqual(placeServerErrors([{ field: "(root)", parameter: "", error: "x" }], form), {
+    form: ["x"],
+  });
+  assert.deepEqual(placeServerErrors([{ parameter: "remoteport" }], form), { remoteport: [""] });
   assert.deepEqual(placeServerErrors([], form), {});
   assert.deepEqual(placeServerErrors(undefined, form), {});
 });

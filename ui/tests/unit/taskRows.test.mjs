@@ -60,7 +60,6 @@ test("a row has every field even when the listed task lacks some", () => {
   assert.equal(row.cron, "");
   assert.equal(row.foldersynchronization, "all");
   assert.equal(row.delete_remote_older, 0);
-  assert.equal(row.tls_verify, null);
   assert.equal(row.last_sync_timestamp, null);
   assert.equal(row.lastSyncOrder, -1);
   assert.equal(row.progress, null);
@@ -81,7 +80,6 @@ test("a row keeps what the table and the edit form need from the listed task", (
       last_sync_exit_code: 0,
       last_sync_summary: { transferred: 12, skipped: 0, errors: 0, bytes_transferred: 4096, duration_ms: 4000, error: null },
       has_log: true,
-      tls_verify: true,
     })
   );
   assert.equal(row.remoteport, "993");
@@ -92,7 +90,6 @@ test("a row keeps what the table and the edit form need from the listed task", (
   assert.equal(row.lastSyncOrder, 1700000000);
   assert.equal(row.last_sync_summary.transferred, 12);
   assert.equal(row.has_log, true);
-  assert.equal(row.tls_verify, true);
 });
 
 test("the same task id under two local users makes two rows", () => {

@@ -1,6 +1,8 @@
-//! The `/_test/...` answers browser tests check the UI against: message counts in Dovecot,
-//! the module's task files, one task's `.env`/`.pwd`/`.cron`, and the task calls seen. Never
-//! a secret: the `.pwd` file is only compared with the remote password.
+//! The `/_test/...` endpoints of the browser tests: the answers they check the UI against
+//! (message counts in Dovecot, the module's task files, one task's `.env`/`.pwd`/`.cron`, the
+//! task calls seen) and one change to the rig, new mail in a user's INBOX so that the tasks
+//! copying from it have work again. Never a secret: the `.pwd` file is only compared with the
+//! remote password.
 
 use super::tasks::TaskDesk;
 use crate::env_file;
@@ -20,6 +22,7 @@ pub fn index() -> Value {
         "/_test/task?localuser=<u>&task_id=<t>": "a task's .env (as a map), .pwd (existence, mode, whether it holds the remote password), .cron and log",
         "/_test/calls": "every task submitted through the shell, with its end",
         "/_test/violations": "agent protocol faults the module committed",
+        "POST /_test/new-mail?user=<u>&count=<n>": "appends n (1-9999) new messages to the INBOX of a Dovecot user",
     })
 }
 
@@ -66,6 +69,32 @@ pub fn messages(node: &Node, params: &HashMap<String, String>) -> Result<Value, 
         folders.insert(name, json!(count));
     }
     Ok(json!({"user": user, "folder_count": folders.len(), "messages": total, "folders": folders}))
+}
+
+/// How many messages one `new-mail` call may append: 1 to 9999.
+const NEW_MAIL_PATTERN: &str = "^[1-9][0-9]{0,3}$";
+/// A line of a new message's body; twelve make a message of about 1 kB.
+const NEW_MAIL_LINE: &str = "A new message arrived while the tasks were stopped; copy it too.";
+
+/// Appends `count` new unread messages of about 1 kB to a rig user's INBOX: new mail for the
+/// tasks that copy from that account.
+pub fn new_mail(node: &Node, params: &HashMap<String, String>) -> Result<Value, String> {
+    let user = checked(params, "user", USER_PATTERN)?;
+    let count: u32 = checked(params, "count", NEW_MAIL_PATTERN)?
+        .parse()
+        .map_err(|e| format!("count: {e}"))?;
+    let mut imap = node
+        .account(user)
+        .connect()
+        .map_err(|e| format!("cannot log in as {user}: {e}"))?;
+    let body = [NEW_MAIL_LINE; 12].join("\r\n");
+    let now = chrono::Utc::now().fixed_offset();
+    for n in 1..=count {
+        let message = crate::mail::message(&format!("New message {n}"), &body);
+        imap.append("INBOX", &message, &[], now)
+            .map_err(|e| format!("cannot append to the INBOX of {user}: {e}"))?;
+    }
+    Ok(json!({"user": user, "folder": "INBOX", "added": count}))
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
@@ -145,5 +174,17 @@ mod tests {
         assert!(checked(&params, "localuser", USER_PATTERN).is_err());
         assert_eq!(checked(&params, "task_id", TASK_PATTERN), Ok("abc123"));
         assert!(checked(&params, "missing", TASK_PATTERN).is_err());
+    }
+
+    #[test]
+    fn new_mail_counts_are_bounded() {
+        for (count, valid) in [("1", true), ("9999", true), ("0", false), ("10000", false)] {
+            let params = crate::shell::http::query_params(&format!("/x?count={count}"));
+            assert_eq!(
+                checked(&params, "count", NEW_MAIL_PATTERN).is_ok(),
+                valid,
+                "{count}"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The shell's HTTP side, one thread and one request per connection: the shell page and its
 //! script, the built module UI under `/cluster-admin/apps/<module_id>/`, the task API under
 //! `/cluster-admin/api/` (bearer token checked) with the long-polled task-end events, and
-//! the `/_test/...` inspection answers.
+//! the `/_test/...` endpoints of the browser tests.
 
 use super::http::{self, HttpRequest, ReadError, Responder};
 use super::inspect;
@@ -140,6 +140,10 @@ fn handle(shell: &Shell, request: HttpRequest, responder: Responder) {
         _ if get && path.starts_with("/_test/") => {
             test_endpoint(shell, responder, &path["/_test/".len()..], &request)
         }
+        "/_test/new-mail" if request.method == "POST" => {
+            let answer = inspect::new_mail(shell.node, &request.query());
+            test_answer(responder, answer)
+        }
         _ => not_found(responder),
     }
 }
@@ -244,6 +248,10 @@ fn test_endpoint(shell: &Shell, responder: Responder, name: &str, request: &Http
         "violations" => Ok(inspect::violations(&shell.desk)),
         _ => return not_found(responder),
     };
+    test_answer(responder, answer)
+}
+
+fn test_answer(responder: Responder, answer: Result<Value, String>) {
     match answer {
         Ok(body) => reply_json(responder, 200, &body),
         Err(problem) => reply_json(responder, 400, &json!({"code": 400, "message": problem})),
