@@ -62,7 +62,9 @@ impl<R: AsyncRead + Unpin + Send + 'static> TransportReceiverT for LineReceiver<
     }
 }
 
-fn line_reader<R: AsyncRead>(reader: R, max_line: usize) -> FramedRead<R, LinesCodec> {
+/// The frame decoder both sides use: one UTF-8 line per message, `\n` or `\r\n` ended, the
+/// stream ending with an error at the first line over `max_line` bytes or not UTF-8.
+pub fn line_reader<R: AsyncRead>(reader: R, max_line: usize) -> FramedRead<R, LinesCodec> {
     FramedRead::new(reader, LinesCodec::new_with_max_length(max_line))
 }
 

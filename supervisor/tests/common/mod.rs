@@ -3,6 +3,7 @@
 //! and a silent IMAP server for timeout and stop tests.
 #![allow(dead_code)]
 
+use protocol::control::TaskStatus;
 use protocol::last_run::LastSyncSummary;
 use protocol::task::TaskEnv;
 use std::io::{BufRead, BufReader, Read};
@@ -226,6 +227,24 @@ impl Supervisor {
         });
     }
 
+    /// `syncctl --json status <task>`.
+    pub fn task_status(&self, task: &str) -> TaskStatus {
+        let out = self.syncctl(&["--json", "status", task]);
+        assert_eq!(out.code, 0, "status {task}: {}", out.stderr);
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+    }
+
+    /// SIGKILLs the supervisor (no cleanup at all) and reaps it.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        child.wait().unwrap();
+    }
+
     /// Sends SIGTERM and waits for the exit; returns the status and the time it took.
     pub fn terminate(&mut self) -> (ExitStatus, Duration) {
         let mut child = self.child.take().unwrap();
@@ -321,4 +340,24 @@ pub fn read_status(path: &Path) -> Option<(i64, i32)> {
 /// The run summary in a task's `.summary` file.
 pub fn read_summary(path: &Path) -> Option<LastSyncSummary> {
     LastSyncSummary::parse(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+/// True when nobody holds the `flock` of a task's `.lock` (taken and released at once).
+pub fn lock_is_free(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return true;
+    };
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).is_ok()
+}
+
+/// True while `pid` is a live process (a zombie counts as gone).
+pub fn process_alive(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the command name, which is in parentheses and may hold spaces.
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    !matches!(state, Some("Z" | "X") | None)
 }

@@ -3,6 +3,7 @@
 //! prefix, hierarchy separator, special-use roles). Names stay in modified UTF-7 on the wire;
 //! decoding is for people and for regexes.
 
+use crate::imap::mutf7;
 use crate::imap::session::{ListedFolder, Namespace};
 use protocol::spec::Selection;
 use regex::Regex;
@@ -10,20 +11,12 @@ use std::collections::{HashMap, HashSet};
 
 /// A host1 folder name decoded for people (`Données/Été`, not `Donn&AOk-es/&AMk-t&AOk-`).
 pub fn decode(raw: &str) -> String {
-    if raw.contains('&') {
-        utf7_imap::decode_utf7_imap(raw.to_string())
-    } else {
-        raw.to_string()
-    }
+    mutf7::decode(raw)
 }
 
 /// Encodes a UTF-8 folder name given by a user into the server's modified UTF-7.
 pub fn encode(name: &str) -> String {
-    if name.is_ascii() && !name.contains('&') {
-        name.to_string()
-    } else {
-        utf7_imap::encode_utf7_imap(name.to_string())
-    }
+    mutf7::encode(name)
 }
 
 fn is_inbox(name: &str) -> bool {

@@ -1,5 +1,7 @@
-//! IMAP client side: transport, STARTTLS prelude, session and UID sets.
+//! IMAP client side: transport, STARTTLS prelude, session, UID sets and the modified UTF-7
+//! codec of mailbox names.
 
+pub mod mutf7;
 pub mod net;
 pub mod raw;
 pub mod session;

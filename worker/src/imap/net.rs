@@ -88,6 +88,23 @@ pub enum NetError {
     Connect { addr: String, source: io::Error },
     #[error("TLS failure with {host}: {source}")]
     Tls { host: String, source: io::Error },
+    /// The network, not TLS, failed during the handshake (closed, reset or timed out).
+    #[error("connection lost during the TLS handshake with {host}: {source}")]
+    Handshake { host: String, source: io::Error },
+}
+
+/// True for an error of the connection itself rather than of the TLS protocol.
+fn is_transport_failure(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::NotConnected
+            | io::ErrorKind::TimedOut
+            | io::ErrorKind::WouldBlock
+    )
 }
 
 /// Opens a TCP connection with `timeout` for the connect and for every later read and write.
@@ -141,7 +158,19 @@ pub fn start_tls(tcp: TcpStream, host: &str, verify: bool) -> Result<Stream, Net
         ClientConnection::new(tls_config(verify), name).map_err(|e| fail(io::Error::other(e)))?;
     let mut stream = StreamOwned::new(conn, tcp);
     while stream.conn.is_handshaking() {
-        stream.conn.complete_io(&mut stream.sock).map_err(fail)?;
+        stream
+            .conn
+            .complete_io(&mut stream.sock)
+            .map_err(|source| {
+                if is_transport_failure(&source) {
+                    NetError::Handshake {
+                        host: host.to_string(),
+                        source,
+                    }
+                } else {
+                    fail(source)
+                }
+            })?;
     }
     Ok(Stream(Arc::new(Mutex::new(Transport::Tls(Box::new(
         stream,
@@ -213,5 +242,41 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    /// A server that reads its first client's hello, answers `reply` and closes a moment
+    /// later.
+    fn server(reply: &'static [u8]) -> TcpStream {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let _ = stream.read(&mut [0u8; 4096]);
+            let _ = stream.write_all(reply);
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        });
+        TcpStream::connect(address).unwrap()
+    }
+
+    #[test]
+    fn a_handshake_cut_by_the_network_is_not_a_tls_failure() {
+        let err = start_tls(server(b""), "127.0.0.1", false).unwrap_err();
+        assert!(matches!(err, NetError::Handshake { .. }), "{err}");
+        assert!(err
+            .to_string()
+            .starts_with("connection lost during the TLS handshake"));
+    }
+
+    #[test]
+    fn a_server_that_does_not_speak_tls_is_a_tls_failure() {
+        let err = start_tls(server(b"* OK plain IMAP here\r\n"), "127.0.0.1", false).unwrap_err();
+        assert!(matches!(err, NetError::Tls { .. }), "{err}");
     }
 }

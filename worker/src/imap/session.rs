@@ -600,6 +600,7 @@ fn net_error(side: Side, err: NetError) -> ImapError {
     match err {
         NetError::Connect { .. } => ImapError::new(side, ErrorKind::Unreachable, err.to_string()),
         NetError::Tls { .. } => ImapError::new(side, ErrorKind::Tls, err.to_string()),
+        NetError::Handshake { .. } => ImapError::new(side, ErrorKind::Unreachable, err.to_string()),
     }
 }
 

@@ -54,11 +54,18 @@ fn status_ok(tagged: &str) -> Result<bool, StarttlsError> {
     }
 }
 
-/// One byte at a time (capacity 1) so no TLS bytes are consumed by the buffer.
+/// One byte at a time (capacity 1) so no TLS bytes are consumed by the buffer. A line the
+/// connection cut short is an error, never a shorter answer.
 fn read_line<R: Read>(reader: &mut BufReader<R>) -> Result<String, StarttlsError> {
     let mut line = String::new();
-    if reader.read_line(&mut line)? == 0 {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed").into());
+    reader.read_line(&mut line)?;
+    if !line.ends_with('\n') {
+        let what = if line.is_empty() {
+            "connection closed"
+        } else {
+            "connection closed in the middle of a response"
+        };
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, what).into());
     }
     Ok(line)
 }
@@ -80,6 +87,32 @@ fn read_until_tagged<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::TcpListener;
+
+    /// Negotiates with a server that sends `script` and closes.
+    fn negotiate_with(script: &'static [u8]) -> Result<TcpStream, StarttlsError> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let _ = stream.write_all(script);
+        });
+        negotiate(TcpStream::connect(address).unwrap())
+    }
+
+    #[test]
+    fn a_greeting_cut_short_is_a_connection_failure() {
+        let cut = negotiate_with(b"* OK [CAPABILITY IMAP4rev1 SASL-IR");
+        assert!(
+            matches!(&cut, Err(StarttlsError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof),
+            "{cut:?}"
+        );
+        let without = negotiate_with(b"* OK [CAPABILITY IMAP4rev1 SASL-IR] ready\r\n");
+        assert!(
+            matches!(without, Err(StarttlsError::NotOffered)),
+            "{without:?}"
+        );
+    }
 
     #[test]
     fn starttls_is_found_in_capability_lines() {
