@@ -1,8 +1,9 @@
 //! Reliability under faults, through a real supervisor, real workers and a real Dovecot: runs
 //! whose remote connection is dropped, stalled or cut at seeded random points (each one must
 //! fail with a recorded exit code and free its lock, and a clean run must then complete the
-//! copy without a duplicate or a loss); a supervisor SIGKILLed in the middle of a copy; and
-//! SIGTERM with five copies running.
+//! copy without a duplicate or a loss); a link that breaks every 600 KB, over which each run
+//! must still copy some messages; a supervisor SIGKILLed in the middle of a copy; and SIGTERM
+//! with five copies running.
 //!
 //! `FAULTY_RUNS` sets the number of faulty runs (default [`DEFAULT_FAULTY_RUNS`]) and
 //! `FAULT_SEED` the seed of the first one (the next runs count up from it).
@@ -28,6 +29,9 @@ const RUN_BYTES_FLOOR: u64 = 1_500;
 /// Time a stalled connection is held when its client does not give up.
 const STALL_LIMIT: Duration = Duration::from_secs(30);
 const RUN_LIMIT: Duration = Duration::from_secs(300);
+/// Server bytes a connection of the flaky link carries before it breaks: less than a full
+/// fetch batch (1 MB).
+const FLAKY_LINK_BYTES: u64 = 600_000;
 
 /// The three scenarios load both cores; they run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -160,9 +164,9 @@ fn faulty_runs_fail_cleanly_and_a_clean_run_then_completes_the_copy() {
     let tls = proxied_tls_task(&proxy, "fault1", "user1", "user2");
     let task = plain.task_name();
     let corpus_bytes = corpus.total_bytes();
-    // Each run may fault anywhere in what is left to copy, but the faults alone would copy only
-    // about 60% of the corpus (the connections a fault spares copy more): the clean run has
-    // work left too.
+    // Each run may fault anywhere in its share of what is left to copy; the shares add up to
+    // more than the corpus, but a fault lands on average halfway into its share: the clean
+    // run has work left too.
     let reach = corpus_bytes * 12 / (10 * runs.max(1));
     let (mut copied, mut copied_bytes) = (0u64, 0u64);
     let mut codes: BTreeMap<i32, u64> = BTreeMap::new();
@@ -242,6 +246,65 @@ fn faulty_runs_fail_cleanly_and_a_clean_run_then_completes_the_copy() {
         count(false, FaultKind::Drop),
         count(false, FaultKind::Stall),
         count(false, FaultKind::Cut),
+    );
+}
+
+#[test]
+fn a_link_breaking_every_600_kb_still_copies_some_messages_on_every_run() {
+    let _serial = serial();
+    let rig = Rig::start_with_users(2).unwrap();
+    // One folder, so fetch batches are full (1 MB): each is bigger than a connection lives.
+    let mut corpus = Corpus::bulk(67, 400, 0.0);
+    corpus
+        .messages
+        .iter_mut()
+        .for_each(|m| m.folder = "INBOX".into());
+    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let proxy = start_proxy(&rig);
+    let sup = Supervisor::start(
+        &rig,
+        Options {
+            timeout_secs: FAULT_TIMEOUT_SECS,
+            ..Options::default()
+        },
+    );
+    let task_env = proxied_task(&proxy, "flaky1", "user1", "user2");
+    let task = task_env.task_name();
+    sup.add_task(&task_env, &rig.user_password);
+    let kinds = [FaultKind::Drop, FaultKind::Stall, FaultKind::Cut];
+    let mut transferred_per_run = Vec::new();
+    for run in 0.. {
+        assert!(
+            run < 30,
+            "no complete copy after 30 runs: {transferred_per_run:?}"
+        );
+        proxy.begin_flaky_run(kinds[run % kinds.len()], FLAKY_LINK_BYTES);
+        run_once(&sup, &task);
+        let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
+        let summary = read_summary(&sup.file(&task, "summary")).unwrap();
+        transferred_per_run.push(summary.transferred);
+        if code == 0 {
+            break;
+        }
+        assert_eq!(code, 101, "run {run}: {}", last_log_line(&sup, &task));
+        assert!(
+            summary.transferred > 0,
+            "run {run} ({:?}) copied nothing: {transferred_per_run:?}",
+            kinds[run % kinds.len()]
+        );
+    }
+    assert_eq!(
+        transferred_per_run.iter().sum::<u64>(),
+        corpus.len() as u64,
+        "messages appended over all runs: {transferred_per_run:?}"
+    );
+    assert_exact_copy(&rig, &corpus, "user2");
+    println!(
+        "flaky link report: {} messages ({} bytes) over a link breaking every {FLAKY_LINK_BYTES} \
+         bytes, copied in {} runs: {transferred_per_run:?}",
+        corpus.len(),
+        corpus.total_bytes(),
+        transferred_per_run.len()
     );
 }
 

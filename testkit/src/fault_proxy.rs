@@ -3,10 +3,12 @@
 //!
 //! A faulty run draws one fault (drop, stall or cut) and one byte offset from its seed. The
 //! offset counts the server bytes of every connection of the run together, so the fault fires
-//! whichever connection carries that byte. From then on the link is down: each new connection
-//! of the run gets its own fault within its first [`OUTAGE_SPAN`] bytes, so reconnecting does
-//! not help. Bytes that answer a `LOGOUT` are never faulted (a client cannot notice a fault
-//! there). The same seed and span always give the same faults.
+//! whichever connection carries that byte. From then on the link is down: the run's other open
+//! connections break the same way at their next server read, and each new connection of the
+//! run gets its own fault within its first [`OUTAGE_SPAN`] bytes, so reconnecting does not
+//! help. Bytes that answer a `LOGOUT` are never faulted (a client cannot notice a fault
+//! there). The same seed and span always give the same faults. A flaky run instead breaks
+//! every connection once it has carried a fixed number of server bytes.
 //!
 //! ```no_run
 //! use testkit::fault_proxy::FaultProxy;
@@ -107,10 +109,19 @@ struct FaultyRun {
     connections: u64,
 }
 
+/// A flaky link: every connection breaks after the same number of server bytes.
+struct FlakyRun {
+    number: u64,
+    kind: FaultKind,
+    every: u64,
+    connections: u64,
+}
+
 enum Mode {
     Clean,
     Throttled(u64),
     Faulty(FaultyRun),
+    Flaky(FlakyRun),
 }
 
 struct State {
@@ -229,6 +240,21 @@ impl FaultProxy {
         number
     }
 
+    /// Starts a flaky run: from now on every new connection breaks with `kind` once it has
+    /// forwarded `every` server bytes (LOGOUT answers aside); returns the run's number.
+    pub fn begin_flaky_run(&self, kind: FaultKind, every: u64) -> u64 {
+        let mut state = lock(&self.state);
+        let number = state.runs;
+        state.runs += 1;
+        state.mode = Mode::Flaky(FlakyRun {
+            number,
+            kind,
+            every,
+            connections: 0,
+        });
+        number
+    }
+
     /// The current faulty run's fault offset and the server bytes its connections have
     /// forwarded towards it (all of them, LOGOUT answers aside, while it has not fired).
     pub fn run_progress(&self) -> Option<(u64, u64)> {
@@ -282,6 +308,16 @@ fn admit(state: &Mutex<State>) -> Policy {
                 }
             }
         }
+        Mode::Flaky(run) => {
+            let connection = run.connections;
+            run.connections += 1;
+            Policy::Own {
+                run: run.number,
+                connection,
+                kind: run.kind,
+                offset: run.every,
+            }
+        }
     }
 }
 
@@ -301,11 +337,26 @@ fn step(state: &Mutex<State>, policy: &mut Policy, own: u64, count: usize) -> St
             let Mode::Faulty(current) = &mut state.mode else {
                 return Step::Forward;
             };
-            if current.number != *run || current.fired {
+            if current.number != *run {
                 *policy = Policy::Pass {
                     bytes_per_sec: None,
                 };
                 return Step::Forward;
+            }
+            if current.fired {
+                // The link is down: a connection opened before the fault breaks at its next
+                // read too, the same way.
+                state.events.push(FaultEvent {
+                    run: *run,
+                    connection: *connection,
+                    kind: current.kind,
+                    offset: own,
+                    first: false,
+                });
+                return Step::Fault {
+                    kind: current.kind,
+                    keep: 0,
+                };
             }
             if current.forwarded + count as u64 <= current.offset {
                 current.forwarded += count as u64;
@@ -593,6 +644,79 @@ mod tests {
             .all(|e| !e.first && e.offset < OUTAGE_SPAN));
         proxy.clean();
         assert_eq!(receive(proxy.port()).0.len(), 20_000);
+    }
+
+    /// A server that answers every byte it receives with `reply` bytes of the pattern.
+    fn answerer(reply: usize) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                std::thread::spawn(move || {
+                    let mut stream = stream;
+                    let mut byte = [0u8; 1];
+                    while matches!(stream.read(&mut byte), Ok(1)) {
+                        if stream.write_all(&pattern(reply)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        address
+    }
+
+    /// Sends one byte and reads the answer (until `expected` bytes, the end or a silence);
+    /// returns the bytes received.
+    fn ask(stream: &mut TcpStream, expected: usize) -> usize {
+        stream
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        if stream.write_all(b"?").is_err() {
+            return 0;
+        }
+        let mut got = 0;
+        let mut buffer = [0u8; 4096];
+        while got < expected {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n,
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn the_first_fault_also_breaks_the_connections_already_open() {
+        let proxy = FaultProxy::start(answerer(1000), Duration::from_secs(5)).unwrap();
+        let seed = seed_for(FaultKind::Cut, 3000);
+        let (_, offset) = first_fault(seed, 3000);
+        proxy.begin_faulty_run(seed, 3000);
+        let mut first = TcpStream::connect(("127.0.0.1", proxy.port())).unwrap();
+        let mut second = TcpStream::connect(("127.0.0.1", proxy.port())).unwrap();
+        let received: usize = (0..4).map(|_| ask(&mut first, 1000)).sum();
+        assert_eq!(received, offset as usize);
+        assert_eq!(ask(&mut second, 1000), 0);
+        let events = proxy.events();
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(events[0].first && events[0].connection == 0);
+        assert!(!events[1].first && events[1].connection == 1 && events[1].kind == FaultKind::Cut);
+    }
+
+    #[test]
+    fn a_flaky_link_breaks_every_connection_at_the_same_byte() {
+        let proxy = FaultProxy::start(sender(20_000), Duration::from_secs(5)).unwrap();
+        let number = proxy.begin_flaky_run(FaultKind::Cut, 7_000);
+        for _ in 0..3 {
+            let (got, ended) = receive(proxy.port());
+            assert!(ended);
+            assert_eq!(got, pattern(7_000));
+        }
+        let events = proxy.events();
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert!(events
+            .iter()
+            .all(|e| e.run == number && e.kind == FaultKind::Cut && e.offset == 7_000));
     }
 
     #[test]

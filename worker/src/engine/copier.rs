@@ -10,6 +10,7 @@ use crate::imap::raw::AppendItem;
 use crate::imap::session::{Connection, ErrorKind, FullMessage, ImapError};
 use protocol::exit::ExitCode;
 use protocol::state::StateChange;
+use std::collections::HashSet;
 use std::sync::mpsc;
 
 /// Largest batch fetched at once (one bigger message still goes alone).
@@ -105,7 +106,16 @@ fn fetch_stage<'b>(
         if ctx.should_stop() {
             break;
         }
-        let mut messages = fetch_batch(ctx, c1, folder1, &batch)?;
+        let mut messages = Vec::with_capacity(batch.len());
+        if let Err(err) = fetch_batch(ctx, c1, folder1, &batch, &mut messages) {
+            // The messages that arrived whole before the break are appended: on a link that
+            // breaks often, each run still makes progress.
+            if !messages.is_empty() {
+                messages.sort_by_key(|m| m.uid);
+                let _ = tx.send((messages, reservation));
+            }
+            return Err(err);
+        }
         messages.sort_by_key(|m| m.uid);
         for uid in batch
             .iter()
@@ -124,26 +134,28 @@ fn fetch_stage<'b>(
     Ok(unfetched)
 }
 
-/// One batch; when host1 refuses it, message by message so one bad message costs only itself.
+/// One batch into `messages`; when host1 refuses it, the messages it did not send come
+/// one by one, so one bad message costs only itself. On a connection failure `messages`
+/// keeps what arrived whole.
 fn fetch_batch(
     ctx: &RunContext<'_>,
     c1: &mut Connection,
     folder1: &str,
     batch: &[u32],
-) -> Result<Vec<FullMessage>, ImapError> {
-    match c1.fetch_full(batch) {
+    messages: &mut Vec<FullMessage>,
+) -> Result<(), ImapError> {
+    match c1.fetch_full(batch, messages) {
         Err(err) if err.kind == ErrorKind::Refused && batch.len() > 1 => {
-            let mut messages = Vec::with_capacity(batch.len());
-            for uid in batch {
-                match c1.fetch_full(std::slice::from_ref(uid)) {
-                    Ok(one) => messages.extend(one),
+            let arrived: HashSet<u32> = messages.iter().map(|m| m.uid).collect();
+            for uid in batch.iter().filter(|uid| !arrived.contains(uid)) {
+                match c1.fetch_full(std::slice::from_ref(uid), messages) {
                     Err(err) if err.kind == ErrorKind::Refused => {
                         ctx.info(format!("Host1: {folder1}/{uid}: {}", err.message));
                     }
-                    Err(err) => return Err(err),
+                    other => other?,
                 }
             }
-            Ok(messages)
+            Ok(())
         }
         other => other,
     }

@@ -72,37 +72,60 @@ impl RawChannel {
 
     /// Sends `command` and returns the untagged responses as token lists.
     pub fn command(&mut self, command: &str) -> Result<Vec<Vec<Token>>, RawError> {
+        let mut responses = Vec::new();
+        self.command_each(command, &mut |tokens| responses.push(tokens))?;
+        Ok(responses)
+    }
+
+    /// Sends `command` and hands each untagged response to `each` as soon as it is complete,
+    /// so the responses read before a broken connection are not lost with it.
+    fn command_each(
+        &mut self,
+        command: &str,
+        each: &mut dyn FnMut(Vec<Token>),
+    ) -> Result<(), RawError> {
         let tag = self.next_tag();
         self.stream
             .write_all(format!("{tag} {command}\r\n").as_bytes())?;
         self.stream.flush()?;
-        self.read_until_tagged(&tag)
-    }
-
-    fn read_until_tagged(&mut self, tag: &str) -> Result<Vec<Vec<Token>>, RawError> {
         let mut reader = BufReader::with_capacity(64 * 1024, &mut self.stream);
-        let mut responses = Vec::new();
         loop {
             let tokens = read_response(&mut reader)?;
             match tokens.first() {
-                Some(Token::Atom(t)) if t == tag => {
+                Some(Token::Atom(t)) if *t == tag => {
                     return match tokens.get(1) {
-                        Some(Token::Atom(s)) if s.eq_ignore_ascii_case("OK") => Ok(responses),
+                        Some(Token::Atom(s)) if s.eq_ignore_ascii_case("OK") => Ok(()),
                         _ => Err(RawError::Refused(describe(&tokens[1..]))),
                     };
                 }
                 Some(Token::Atom(t)) if t == "+" => {
                     return Err(RawError::Protocol("unexpected continuation request".into()));
                 }
-                _ => responses.push(tokens),
+                _ => each(tokens),
             }
         }
     }
 
     /// `UID FETCH <set> <items>` parsed into one item per message (in server order).
     pub fn uid_fetch(&mut self, set: &str, items: &str) -> Result<Vec<FetchItem>, RawError> {
-        let responses = self.command(&format!("UID FETCH {set} {items}"))?;
-        Ok(responses.into_iter().filter_map(fetch_item).collect())
+        let mut fetched = Vec::new();
+        self.uid_fetch_each(set, items, &mut |item| fetched.push(item))?;
+        Ok(fetched)
+    }
+
+    /// `UID FETCH <set> <items>` handing each message to `each` as soon as its response is
+    /// complete: when the command fails, the messages already handed over are whole.
+    pub fn uid_fetch_each(
+        &mut self,
+        set: &str,
+        items: &str,
+        each: &mut dyn FnMut(FetchItem),
+    ) -> Result<(), RawError> {
+        self.command_each(&format!("UID FETCH {set} {items}"), &mut |tokens| {
+            if let Some(item) = fetch_item(tokens) {
+                each(item);
+            }
+        })
     }
 
     /// Appends `items` to `folder` in one command (MULTIAPPEND) when `multi`, with
@@ -170,13 +193,14 @@ pub fn read_response<R: BufRead>(reader: &mut R) -> Result<Vec<Token>, RawError>
     let mut line = Vec::new();
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        reader.read_until(b'\n', &mut line)?;
+        // A line the connection cut short is not a response (its end may be missing).
+        let Some(text) = line.strip_suffix(b"\n") else {
             return Err(RawError::Io(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "connection closed by the server",
             )));
-        }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        };
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         match tokenize(text, &mut tokens) {
             Some(len) if len > MAX_LITERAL_BYTES => {
@@ -395,6 +419,52 @@ mod tests {
 
     fn response(bytes: &[u8]) -> Vec<Token> {
         read_response(&mut io::Cursor::new(bytes.to_vec())).unwrap()
+    }
+
+    /// A channel to a server that reads one command and answers `reply`, then closes.
+    fn channel_answering(reply: &'static [u8]) -> RawChannel {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let _ = io::Read::read(&mut stream, &mut [0u8; 4096]);
+            let _ = stream.write_all(reply);
+        });
+        RawChannel::new(Stream::plain(
+            std::net::TcpStream::connect(address).unwrap(),
+        ))
+    }
+
+    #[test]
+    fn a_fetch_cut_mid_message_hands_over_the_whole_messages_before_the_cut() {
+        let mut channel = channel_answering(
+            b"* 1 FETCH (UID 7 BODY[] {5}\r\nfirst)\r\n* 2 FETCH (UID 8 BODY[] {6}\r\nsec",
+        );
+        let mut received = Vec::new();
+        let err = channel
+            .uid_fetch_each("7:8", "(UID BODY.PEEK[])", &mut |item| received.push(item))
+            .unwrap_err();
+        assert!(matches!(err, RawError::Io(_)), "{err}");
+        assert_eq!(received.len(), 1);
+        assert_eq!(received[0].uid, 7);
+        assert_eq!(received[0].body.as_deref(), Some(&b"first"[..]));
+    }
+
+    #[test]
+    fn a_fetch_cut_after_the_body_hands_over_nothing_of_that_message() {
+        let replies: [&'static [u8]; 3] = [
+            b"* 1 FETCH (UID 7 BODY[] {5}\r\nfirst",
+            b"* 1 FETCH (UID 7 BODY[] {5}\r\nfirst FLAGS (\\Se",
+            b"* 1 FETCH (UID 7 BODY[] {5}\r\nfirst)",
+        ];
+        for reply in replies {
+            let mut channel = channel_answering(reply);
+            let mut received = Vec::new();
+            assert!(channel
+                .uid_fetch_each("7", "(UID BODY.PEEK[])", &mut |item| received.push(item))
+                .is_err());
+            assert!(received.is_empty(), "{}", String::from_utf8_lossy(reply));
+        }
     }
 
     #[test]

@@ -464,25 +464,33 @@ impl Connection {
         Ok(fetched.into_iter().map(|f| (f.uid, f.flags)).collect())
     }
 
-    /// Whole messages, in one round trip, bodies read straight into their buffers.
-    pub fn fetch_full(&mut self, uids: &[u32]) -> Result<Vec<FullMessage>, ImapError> {
-        let fetched = self.raw_fetch(
-            uids,
-            uids.len().max(1),
-            "(UID FLAGS INTERNALDATE BODY.PEEK[])",
-            "UID FETCH (BODY)",
-        )?;
-        Ok(fetched
-            .into_iter()
-            .filter_map(|f| {
-                Some(FullMessage {
-                    uid: f.uid,
-                    internal_date: f.internal_date.as_deref().and_then(parse_internal_date),
-                    flags: f.flags,
-                    raw: f.body?,
-                })
-            })
-            .collect())
+    /// Whole messages, in one round trip, bodies read straight into their buffers, added to
+    /// `received` as each arrives: on an error, `received` keeps the messages that arrived
+    /// whole before it.
+    pub fn fetch_full(
+        &mut self,
+        uids: &[u32],
+        received: &mut Vec<FullMessage>,
+    ) -> Result<(), ImapError> {
+        self.raw
+            .uid_fetch_each(
+                &uidset::format(uids),
+                "(UID FLAGS INTERNALDATE BODY.PEEK[])",
+                &mut |item| {
+                    if let Some(raw) = item.body {
+                        received.push(FullMessage {
+                            uid: item.uid,
+                            internal_date: item
+                                .internal_date
+                                .as_deref()
+                                .and_then(parse_internal_date),
+                            flags: item.flags,
+                            raw,
+                        });
+                    }
+                },
+            )
+            .map_err(|e| self.raw_err(e, "UID FETCH (BODY)"))
     }
 
     /// True when several messages can be appended in one command.
