@@ -27,3 +27,10 @@ export function failureDetail(outcome) {
       return "";
   }
 }
+
+// The sentence telling the admin that an action failed: the text at `<key>_detail` with the
+// detail filled in, or the text at `key` when there is no detail. `translate` is vue-i18n's $t.
+export function failureSentence(outcome, key, translate) {
+  const detail = failureDetail(outcome);
+  return detail ? translate(`${key}_detail`, { detail }) : translate(key);
+}

@@ -2,7 +2,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { failureDetail } from "../../src/lib/actionFailure.js";
+import { failureDetail, failureSentence } from "../../src/lib/actionFailure.js";
+import { english } from "./support.mjs";
 
 test("an aborted action shows the last line its failed step wrote", () => {
   const outcome = {
@@ -44,4 +45,28 @@ test("a task that could not be submitted shows why; a completed one has nothing 
   assert.equal(failureDetail({ status: "error" }), "");
   assert.equal(failureDetail({ status: "validation-failed" }), "");
   assert.equal(failureDetail({ status: "completed", output: {} }), "");
+});
+
+// vue-i18n's $t over the English texts, for the keys the task modals pass.
+const translate = (key, values) => english(...key.split("."), values);
+
+test("a failed comparison or log read tells the admin what went wrong when it is known", () => {
+  const aborted = { status: "aborted", result: { error: "login failed: bad password\n" } };
+  assert.equal(
+    failureSentence(aborted, "information.failed", translate),
+    english("information", "failed_detail", { detail: "login failed: bad password" })
+  );
+  assert.equal(
+    failureSentence({ status: "error", message: "no answer" }, "log.failed", translate),
+    "The log could not be read: no answer"
+  );
+});
+
+test("a failure with nothing specific to say shows the plain sentence", () => {
+  const silent = { status: "aborted", result: { error: "" } };
+  assert.equal(
+    failureSentence(silent, "information.failed", translate),
+    english("information", "failed")
+  );
+  assert.equal(failureSentence(silent, "log.failed", translate), "The log could not be read");
 });
