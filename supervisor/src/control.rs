@@ -173,7 +173,9 @@ pub fn module(ctx: Arc<ControlContext>) -> RpcModule<Arc<ControlContext>> {
     module
 }
 
-/// Binds the socket (replacing a stale one) with owner-only permissions.
+/// Binds the socket (replacing a stale one) with owner-only permissions. It is bound under a
+/// temporary name and renamed into place, so a client that sees the path can connect (between
+/// bind and listen a connection would be refused).
 pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
@@ -181,12 +183,16 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         }
     }
-    match std::fs::remove_file(path) {
+    let mut staging_name = path.file_name().unwrap_or_default().to_os_string();
+    staging_name.push(format!(".{}.new", std::process::id()));
+    let staging = path.with_file_name(staging_name);
+    match std::fs::remove_file(&staging) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    let listener = UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    let listener = UnixListener::bind(&staging)?;
+    std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o600))?;
+    std::fs::rename(&staging, path)?;
     Ok(listener)
 }
 
@@ -220,5 +226,30 @@ pub async fn serve(listener: UnixListener, ctx: Arc<ControlContext>) {
                 tracing::debug!("control connection ended: {e}");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+
+    #[tokio::test]
+    async fn the_socket_replaces_a_stale_file_and_leaves_no_temporary_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run/control.sock");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "stale").unwrap();
+        let listener = bind(&path).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert!(meta.file_type().is_socket());
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["control.sock"]);
+        tokio::net::UnixStream::connect(&path).await.unwrap();
+        assert!(listener.accept().await.is_ok());
     }
 }

@@ -19,6 +19,8 @@ use testkit::{seed, Corpus, FaultKind, FaultProxy, Personality, Rig, Snapshot};
 
 /// Faulty runs when `FAULTY_RUNS` is not set.
 const DEFAULT_FAULTY_RUNS: u64 = 100;
+/// Faulty runs on the local side when `LOCAL_FAULTY_RUNS` is not set.
+const DEFAULT_LOCAL_FAULTY_RUNS: u64 = 30;
 /// Seed of the first faulty run when `FAULT_SEED` is not set.
 const DEFAULT_FAULT_SEED: u64 = 0x6a09_e667;
 /// The supervisor's IMAP timeout during faulty runs: a stall costs this much.
@@ -246,6 +248,101 @@ fn faulty_runs_fail_cleanly_and_a_clean_run_then_completes_the_copy() {
         count(false, FaultKind::Drop),
         count(false, FaultKind::Stall),
         count(false, FaultKind::Cut),
+    );
+}
+
+#[test]
+fn faulty_runs_on_the_local_side_then_a_clean_run_leave_no_duplicate() {
+    let _serial = serial();
+    let runs = env_number("LOCAL_FAULTY_RUNS", DEFAULT_LOCAL_FAULTY_RUNS);
+    let first_seed = env_number("FAULT_SEED", DEFAULT_FAULT_SEED);
+    let rig = Rig::start_with_users(3).unwrap();
+    let corpus = Corpus::bulk(63, 1_000, 0.0);
+    seed(&rig.account(Personality::Main, "user1"), &corpus).unwrap();
+    let proxy = start_proxy(&rig);
+    let options = Options {
+        timeout_secs: FAULT_TIMEOUT_SECS,
+        ..Options::default()
+    };
+    // The remote account is reached directly, the local one (Mail) through the proxy.
+    let mut sup = Supervisor::start(&rig, Options::default());
+    assert!(sup.terminate().0.success());
+    sup.mail_port = proxy.port();
+    sup.spawn(&options);
+    let direct = |task_id: &str, local: &str| TaskEnv {
+        task_id: task_id.into(),
+        localuser: local.into(),
+        remoteusername: "user1".into(),
+        remotehostname: "127.0.0.1".into(),
+        remoteport: rig.port(Personality::Main).to_string(),
+        foldersynchronization: "all".into(),
+        ..TaskEnv::default()
+    };
+
+    // A whole copy into another account, then a run with nothing to copy, measure the local
+    // server's bytes (the runs that measure never fault).
+    let measure = sup.add_task(&direct("measur", "user3"), &rig.user_password);
+    let mut measured = Vec::new();
+    for _ in 0..2 {
+        proxy.begin_faulty_run(first_seed, u64::MAX);
+        run_once(&sup, &measure);
+        assert_eq!(read_status(&sup.file(&measure, "status")).unwrap().1, 0);
+        measured.push(proxy.run_progress().unwrap().1);
+    }
+    let (whole_copy_bytes, overhead_bytes) = (measured[0], measured[1]);
+    let copy_bytes = whole_copy_bytes.saturating_sub(overhead_bytes);
+
+    // Each run faults anywhere in the bytes a run would take now: the answers to the login and
+    // folder list, and to the appends still to make.
+    let task = sup.add_task(&direct("local1", "user2"), &rig.user_password);
+    let mut copied = 0u64;
+    let mut codes: BTreeMap<i32, u64> = BTreeMap::new();
+    for run in 0..runs {
+        let left = corpus.len() as u64 - copied.min(corpus.len() as u64);
+        let span = RUN_BYTES_FLOOR
+            .max((overhead_bytes + copy_bytes * left / corpus.len() as u64) * 9 / 10);
+        let number = proxy.begin_faulty_run(first_seed + run, span);
+        let before = now();
+        run_once(&sup, &task);
+        let context = format!("local faulty run {run} (seed {})", first_seed + run);
+        assert!(
+            proxy.events().iter().any(|e| e.run == number && e.first),
+            "{context}: its fault never fired: {:?}",
+            proxy.run_progress()
+        );
+        let (started_at, code) = read_status(&sup.file(&task, "status")).unwrap();
+        assert!(started_at >= before, "{context}: .status not written");
+        // Every fault is on the local side's connection: EXIT_CONNECTION_FAILURE_HOST2.
+        assert!(
+            code == 102,
+            "{context} ended with {code}:\n{}",
+            std::fs::read_to_string(sup.file(&task, "log")).unwrap()
+        );
+        assert!(!sup.file(&task, "pid").exists(), "{context}: .pid left");
+        assert!(
+            lock_is_free(&sup.file(&task, "lock")),
+            "{context}: lock held"
+        );
+        copied += read_summary(&sup.file(&task, "summary"))
+            .unwrap()
+            .transferred;
+        *codes.entry(code).or_default() += 1;
+    }
+    proxy.clean();
+    run_once(&sup, &task);
+    let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
+    let clean = read_summary(&sup.file(&task, "summary")).unwrap();
+    assert_eq!(code, 0, "{}", last_log_line(&sup, &task));
+    assert_exact_copy(&rig, &corpus, "user2");
+    // An append whose answer was lost is in the mailbox without being counted.
+    assert!(copied + clean.transferred <= corpus.len() as u64);
+    println!(
+        "local fault report: {runs} faulty runs on the local side ({whole_copy_bytes} server \
+         bytes for a whole copy, {overhead_bytes} for a run with nothing to copy), then a clean \
+         run copying {} of {} messages ({} counted by the faulty runs); exit codes {codes:?}",
+        clean.transferred,
+        corpus.len(),
+        copied
     );
 }
 
