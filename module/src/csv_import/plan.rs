@@ -3,7 +3,7 @@
 
 use super::existing::{AccountKey, ExistingTasks};
 use super::request::{TaskRequest, TaskSettings};
-use super::row::Row;
+use super::row::{shown_account, Row};
 use std::collections::{HashMap, HashSet};
 
 /// Random ids tried for one row before giving up.
@@ -88,7 +88,7 @@ fn plan_row(
         }
         Some(stored) => Action::Exists {
             localuser: stored.localuser.clone(),
-            account: format!("{}@{}", stored.remoteusername, stored.remotehostname),
+            account: shown_account(&stored.remoteusername, &stored.remotehostname),
         },
         None => match unique_id(&row.localuser, existing, new_ids, new_id) {
             Ok(task_id) => Action::Create(TaskRequest {

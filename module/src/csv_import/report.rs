@@ -150,6 +150,8 @@ CSV FORMAT:
     Put a value that contains a comma or a double quote in double quotes and
     double the quotes inside it: \"pa,ss\"\"word\". Blank rows are skipped.
     Values are trimmed, except remotepassword, which is used exactly as written.
+    remoteusername and remotepassword have at most 1000 characters,
+    remotehostname at most 253.
     Row numbers in messages are line numbers of the file (the header is row 1).
 
 EXAMPLE:

@@ -1,13 +1,21 @@
 //! Checks one data record and turns it into a [`Row`]: every required value present, no line
-//! breaks or control characters, a port from 1 to 65535, a known security mode and a local user
-//! name the module accepts. Values are trimmed, except the password, which is kept verbatim.
+//! breaks or control characters, credentials and host name short enough for an IMAP login and
+//! DNS, a port from 1 to 65535, a known security mode and a local user name the module accepts.
+//! Values are trimmed, except the password, which is kept verbatim.
 
 use super::table::{Column, RawRow};
 use crate::task_ids::{valid_localuser, MAX_LOCALUSER};
 use protocol::secret::Secret;
 
-/// Characters of a refused value quoted back in a message.
+/// Characters of a value quoted back in a message.
 const MAX_QUOTED_CHARS: usize = 60;
+
+/// The longest host name DNS allows (RFC 1035).
+const MAX_HOSTNAME: usize = 253;
+
+/// The longest remote user name or password: IMAP servers cap the length of a command before
+/// login and drop the connection, which create-task reports as an unreachable server.
+const MAX_CREDENTIAL_CHARS: usize = 1000;
 
 /// How the remote server is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +57,9 @@ pub struct Row {
 }
 
 impl Row {
-    /// `<remoteuser>@<host>`.
+    /// `<remoteuser>@<host>`, as shown in messages.
     pub fn account(&self) -> String {
-        format!("{}@{}", self.remoteusername, self.remotehostname)
+        shown_account(&self.remoteusername, &self.remotehostname)
     }
 
     /// `<remoteuser>@<host>:<port> <security>`.
@@ -112,7 +120,19 @@ pub fn check_row(raw: &RawRow, header_len: usize) -> Result<Row, String> {
             unprintable.join(", ")
         ));
     }
+    let too_long: Vec<&str> = [Column::RemoteUsername, Column::RemotePassword]
+        .iter()
+        .filter(|c| raw.value(**c).chars().count() > MAX_CREDENTIAL_CHARS)
+        .map(|c| c.name())
+        .collect();
+    if !too_long.is_empty() {
+        return Err(format!(
+            "Longer than {MAX_CREDENTIAL_CHARS} characters, too long for an IMAP login: {}",
+            too_long.join(", ")
+        ));
+    }
     let localuser = raw.value(Column::LocalUsername).trim();
+    let remotehostname = raw.value(Column::RemoteHostname).trim();
     let port = parse_port(raw.value(Column::RemotePort).trim());
     let security = parse_security(raw.value(Column::Security).trim());
     let user_ok = if valid_localuser(localuser) {
@@ -124,18 +144,26 @@ pub fn check_row(raw: &RawRow, header_len: usize) -> Result<Row, String> {
             quoted(localuser)
         ))
     };
-    match (user_ok, port, security) {
-        (Ok(()), Ok(remoteport), Ok(security)) => Ok(Row {
+    let host_ok = if remotehostname.chars().count() <= MAX_HOSTNAME {
+        Ok(())
+    } else {
+        Err(format!(
+            "Invalid remote host name: '{}' (a host name has at most {MAX_HOSTNAME} characters)",
+            quoted(remotehostname)
+        ))
+    };
+    match (user_ok, host_ok, port, security) {
+        (Ok(()), Ok(()), Ok(remoteport), Ok(security)) => Ok(Row {
             line: raw.line,
             localuser: localuser.to_string(),
             remoteusername: raw.value(Column::RemoteUsername).trim().to_string(),
             remotepassword: Secret::new(raw.value(Column::RemotePassword)),
-            remotehostname: raw.value(Column::RemoteHostname).trim().to_string(),
+            remotehostname: remotehostname.to_string(),
             remoteport,
             security,
         }),
-        (user_ok, port, security) => {
-            let errors: Vec<String> = [user_ok.err(), port.err(), security.err()]
+        (user_ok, host_ok, port, security) => {
+            let errors: Vec<String> = [user_ok.err(), host_ok.err(), port.err(), security.err()]
                 .into_iter()
                 .flatten()
                 .collect();
@@ -170,7 +198,12 @@ fn parse_security(value: &str) -> Result<Security, String> {
     }
 }
 
-/// The start of a refused value, safe to print (control characters were refused earlier).
+/// `<remoteuser>@<host>` for a message, each part cut to its first characters.
+pub fn shown_account(remoteusername: &str, remotehostname: &str) -> String {
+    format!("{}@{}", quoted(remoteusername), quoted(remotehostname))
+}
+
+/// The start of a value, safe to print (control characters were refused earlier).
 fn quoted(value: &str) -> String {
     let mut shown: String = value.chars().take(MAX_QUOTED_CHARS).collect();
     if value.chars().count() > MAX_QUOTED_CHARS {
@@ -253,6 +286,33 @@ mod tests {
         ] {
             assert!(all.contains(part), "{all}");
         }
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages_and_too_long_ones_refused() {
+        let long_user = "u".repeat(MAX_CREDENTIAL_CHARS);
+        let row = check(&format!("u1,{long_user},p,h,143,tls")).unwrap();
+        assert_eq!(row.remoteusername, long_user, "the value itself is kept");
+        let shown = format!("{}…@h:143 tls", "u".repeat(MAX_QUOTED_CHARS));
+        assert_eq!(row.endpoint(), shown);
+        let long_password = "\u{e9}".repeat(MAX_CREDENTIAL_CHARS);
+        let row = check(&format!("u1,r,{long_password},h,143,tls")).unwrap();
+        assert_eq!(row.remotepassword.expose(), long_password);
+        let err = check(&format!("u1,{long_user}u,{long_password}x,h,143,tls")).unwrap_err();
+        assert_eq!(
+            err,
+            "Longer than 1000 characters, too long for an IMAP login: remoteusername, remotepassword"
+        );
+        let host = "h".repeat(MAX_HOSTNAME);
+        let row = check(&format!("u1,r,p,{host},143,tls")).unwrap();
+        assert_eq!(row.remotehostname, host);
+        let err = check(&format!("u1,r,p,{host}h,143,tls")).unwrap_err();
+        let start = format!(
+            "Invalid remote host name: '{}…'",
+            "h".repeat(MAX_QUOTED_CHARS)
+        );
+        assert!(err.starts_with(&start), "{err}");
+        assert!(err.contains("at most 253 characters"), "{err}");
     }
 
     #[test]
