@@ -95,6 +95,9 @@ fn warn_if_stale(binary: &Path) {
     }
 }
 
+/// Age after which a copy of an earlier build is removed (no test run lasts that long).
+const STALE_BINARY_COPIES: std::time::Duration = std::time::Duration::from_secs(3 * 3600);
+
 fn newest_file(dir: &Path) -> Option<SystemTime> {
     let mut newest = None;
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
@@ -112,7 +115,8 @@ fn newest_file(dir: &Path) -> Option<SystemTime> {
 /// Links (or copies) the binaries once into a world-readable directory under the temporary
 /// directory (the worker runs as uid 65534, which cannot traverse a checkout under /root),
 /// keyed by their size and time so the test processes of one build share it; directories
-/// of this checkout's other builds are removed (another checkout's tests may be running).
+/// of this checkout's earlier builds are removed once stale (another checkout's tests, or a
+/// run of this one that began before the build, may be using theirs).
 fn place_shared(files: &[&Path]) -> PathBuf {
     let fnv = |text: &str| {
         text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
@@ -137,13 +141,22 @@ fn place_shared(files: &[&Path]) -> PathBuf {
     );
     let dir = std::env::temp_dir().join(format!("{prefix}{:016x}", fnv(&key)));
     if !dir.is_dir() {
-        // Copies of earlier builds are not needed any more.
+        // Copies of earlier builds are not needed any more, unless a test run that began
+        // before this build may still use them.
+        let stale = |entry: &std::fs::DirEntry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_BINARY_COPIES)
+        };
         for old in std::fs::read_dir(std::env::temp_dir())
             .into_iter()
             .flatten()
             .flatten()
         {
-            if old.file_name().to_string_lossy().starts_with(&prefix) {
+            if old.file_name().to_string_lossy().starts_with(&prefix) && stale(&old) {
                 let _ = std::fs::remove_dir_all(old.path());
             }
         }

@@ -29,6 +29,7 @@ pub mod node;
 pub mod redis_server;
 pub mod remote;
 pub mod schema;
+pub mod secret_scan;
 pub mod shell;
 pub mod step;
 pub mod systemctl;
