@@ -11,6 +11,13 @@ use serde_json::{json, Map, Value};
 /// The `FOLDER_INBOX` value of inbox mode, byte for byte as the reference writes it.
 pub const FOLDER_INBOX_FLAG: &str = "--folder\\ 'INBOX'";
 
+/// The longest host name DNS allows (RFC 1035).
+pub const MAX_HOSTNAME: usize = 253;
+
+/// The longest remote user name or password: IMAP servers cap the length of a command before
+/// login and drop the connection, which a login check would report as an unreachable server.
+pub const MAX_CREDENTIAL_CHARS: usize = 1000;
+
 /// `create-task` input (the agent has already checked it against the schema).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,12 +59,18 @@ impl TaskInput {
                 detail: Some("the input does not have the fields and types of create-task".into()),
             })?;
         let mut errors = Vec::new();
-        for (field, value) in [
-            ("remoteusername", &task.remoteusername),
-            ("remotehostname", &task.remotehostname),
-            ("exclude", &task.exclude),
+        for (field, value, max_chars) in [
+            ("remoteusername", &task.remoteusername, MAX_CREDENTIAL_CHARS),
+            ("remotehostname", &task.remotehostname, MAX_HOSTNAME),
+            ("exclude", &task.exclude, usize::MAX),
         ] {
-            if value.contains(['\n', '\r', '\0']) {
+            if value.chars().count() > max_chars {
+                errors.push(FieldError::new(
+                    field,
+                    format!("({} characters)", value.chars().count()),
+                    format!("{field}_is_not_valid"),
+                ));
+            } else if value.contains(['\n', '\r', '\0']) {
                 errors.push(FieldError::new(
                     field,
                     value.as_str(),
@@ -113,7 +126,9 @@ impl TaskInput {
             }
         }
         // IMAP LOGIN cannot carry a line break, and the `.pwd` must not either.
-        if task.remotepassword.contains(['\0', '\n', '\r']) {
+        if task.remotepassword.contains(['\0', '\n', '\r'])
+            || task.remotepassword.chars().count() > MAX_CREDENTIAL_CHARS
+        {
             errors.push(FieldError::new(
                 "remotepassword",
                 "",
@@ -361,5 +376,33 @@ mod tests {
                 "exclude_is_not_valid"
             ]
         );
+    }
+
+    #[test]
+    fn over_long_credentials_and_host_names_are_refused_without_echoing_them() {
+        let long_user = "u".repeat(MAX_CREDENTIAL_CHARS + 1);
+        let Err(StepError::Validation { errors, .. }) = TaskInput::parse(&input(json!({
+            "remoteusername": long_user,
+            "remotepassword": "\u{e9}".repeat(MAX_CREDENTIAL_CHARS + 1),
+            "remotehostname": "h".repeat(MAX_HOSTNAME + 1),
+        }))) else {
+            panic!("accepted")
+        };
+        let keys: Vec<&str> = errors.iter().map(|e| e.error.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "remoteusername_is_not_valid",
+                "remotehostname_is_not_valid",
+                "remotepassword_is_not_valid"
+            ]
+        );
+        assert_eq!(errors[0].value, json!("(1001 characters)"));
+        let at_limit = TaskInput::parse(&input(json!({
+            "remoteusername": "u".repeat(MAX_CREDENTIAL_CHARS),
+            "remotepassword": "p".repeat(MAX_CREDENTIAL_CHARS),
+            "remotehostname": "h".repeat(MAX_HOSTNAME),
+        })));
+        assert!(at_limit.is_ok());
     }
 }

@@ -4,18 +4,12 @@
 //! Values are trimmed, except the password, which is kept verbatim.
 
 use super::table::{Column, RawRow};
+use crate::task_fields::{MAX_CREDENTIAL_CHARS, MAX_HOSTNAME};
 use crate::task_ids::{valid_localuser, MAX_LOCALUSER};
 use protocol::secret::Secret;
 
 /// Characters of a value quoted back in a message.
 const MAX_QUOTED_CHARS: usize = 60;
-
-/// The longest host name DNS allows (RFC 1035).
-const MAX_HOSTNAME: usize = 253;
-
-/// The longest remote user name or password: IMAP servers cap the length of a command before
-/// login and drop the connection, which create-task reports as an unreachable server.
-const MAX_CREDENTIAL_CHARS: usize = 1000;
 
 /// How the remote server is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

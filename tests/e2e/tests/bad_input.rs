@@ -208,6 +208,20 @@ fn line_breaks_never_reach_the_files(node: &Node, checker: Checker) {
             assert_refused(&result, "remotepassword", Checker::Module, &case);
             files.assert_unchanged(&case);
         }
+        // A 1 MB login or host name is a field error, not "cannot connect" after the remote
+        // server dropped the connection; the value is not echoed back.
+        for field in ["remoteusername", "remotepassword", "remotehostname"] {
+            let mut request = base.clone();
+            request[field] = json!("a".repeat(1 << 20));
+            let case = format!("create-task {task_id} with a 1 MB {field}");
+            let result = node.run("create-task", request);
+            assert_refused(&result, field, Checker::Module, &case);
+            assert!(
+                result.output.to_string().len() + result.error.len() < 64 * 1024,
+                "{case}: the answer repeats the value"
+            );
+            files.assert_unchanged(&case);
+        }
     }
 }
 
