@@ -11,6 +11,7 @@
 mod common;
 
 use common::*;
+use protocol::last_run::LastSyncSummary;
 use protocol::task::TaskEnv;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -131,6 +132,48 @@ fn run_once(sup: &Supervisor, task: &str) {
     sup.wait_stopped(task, RUN_LIMIT);
 }
 
+/// Runs `task` once with a fault drawn from `seed` within `span` server bytes, checks that the
+/// fault fired and that the run ended cleanly with `expected_code` (`.status`, a matching
+/// `.summary`, the log's last line, no `.pid`, the lock free), and returns its summary.
+fn faulty_run(
+    sup: &Supervisor,
+    task: &str,
+    proxy: &FaultProxy,
+    seed: u64,
+    span: u64,
+    expected_code: i32,
+) -> LastSyncSummary {
+    let context = format!("faulty run with seed {seed}");
+    let number = proxy.begin_faulty_run(seed, span);
+    let before = now();
+    run_once(sup, task);
+    assert!(
+        proxy.events().iter().any(|e| e.run == number && e.first),
+        "{context}: its fault never fired (offset, server bytes): {:?}",
+        proxy.run_progress()
+    );
+    let (started_at, code) = read_status(&sup.file(task, "status")).unwrap();
+    assert!(started_at >= before, "{context}: .status not written");
+    assert!(
+        code == expected_code,
+        "{context} ended with {code}:\n{}",
+        std::fs::read_to_string(sup.file(task, "log")).unwrap()
+    );
+    let summary = read_summary(&sup.file(task, "summary")).unwrap();
+    assert_eq!((summary.started_at, summary.exit_code), (started_at, code));
+    assert!(
+        last_log_line(sup, task).starts_with(&format!("Exiting with return value {code} ")),
+        "{context}: {}",
+        last_log_line(sup, task)
+    );
+    assert!(!sup.file(task, "pid").exists(), "{context}: .pid left");
+    assert!(
+        lock_is_free(&sup.file(task, "lock")),
+        "{context}: lock held"
+    );
+    summary
+}
+
 /// The last line of a task's log.
 fn last_log_line(sup: &Supervisor, task: &str) -> String {
     let log = std::fs::read_to_string(sup.file(task, "log")).unwrap();
@@ -178,38 +221,11 @@ fn faulty_runs_fail_cleanly_and_a_clean_run_then_completes_the_copy() {
         let span = RUN_BYTES_FLOOR + (left * 9 / 10).min(reach);
         // Every other run goes over STARTTLS, as an admin may change the task between runs.
         sup.add_task(if run % 2 == 0 { &plain } else { &tls }, &rig.user_password);
-        let number = proxy.begin_faulty_run(first_seed + run, span);
-        let before = now();
-        run_once(&sup, &task);
-        let context = format!("faulty run {run} (seed {})", first_seed + run);
-        assert!(
-            proxy.events().iter().any(|e| e.run == number && e.first),
-            "{context}: its fault never fired (offset, server bytes): {:?}",
-            proxy.run_progress()
-        );
-        let (started_at, code) = read_status(&sup.file(&task, "status")).unwrap();
-        assert!(started_at >= before, "{context}: .status not written");
         // Every fault is on the remote side's connection: EXIT_CONNECTION_FAILURE_HOST1.
-        assert!(
-            code == 101,
-            "{context} ended with {code}:\n{}",
-            std::fs::read_to_string(sup.file(&task, "log")).unwrap()
-        );
-        let summary = read_summary(&sup.file(&task, "summary")).unwrap();
-        assert_eq!((summary.started_at, summary.exit_code), (started_at, code));
-        assert!(
-            last_log_line(&sup, &task).starts_with(&format!("Exiting with return value {code} ")),
-            "{context}: {}",
-            last_log_line(&sup, &task)
-        );
-        assert!(!sup.file(&task, "pid").exists(), "{context}: .pid left");
-        assert!(
-            lock_is_free(&sup.file(&task, "lock")),
-            "{context}: lock held"
-        );
+        let summary = faulty_run(&sup, &task, &proxy, first_seed + run, span, 101);
         copied += summary.transferred;
         copied_bytes += summary.bytes_transferred;
-        *codes.entry(code).or_default() += 1;
+        *codes.entry(summary.exit_code).or_default() += 1;
     }
     let faulty_time = began.elapsed();
 
@@ -301,32 +317,10 @@ fn faulty_runs_on_the_local_side_then_a_clean_run_leave_no_duplicate() {
         let left = corpus.len() as u64 - copied.min(corpus.len() as u64);
         let span = RUN_BYTES_FLOOR
             .max((overhead_bytes + copy_bytes * left / corpus.len() as u64) * 9 / 10);
-        let number = proxy.begin_faulty_run(first_seed + run, span);
-        let before = now();
-        run_once(&sup, &task);
-        let context = format!("local faulty run {run} (seed {})", first_seed + run);
-        assert!(
-            proxy.events().iter().any(|e| e.run == number && e.first),
-            "{context}: its fault never fired: {:?}",
-            proxy.run_progress()
-        );
-        let (started_at, code) = read_status(&sup.file(&task, "status")).unwrap();
-        assert!(started_at >= before, "{context}: .status not written");
         // Every fault is on the local side's connection: EXIT_CONNECTION_FAILURE_HOST2.
-        assert!(
-            code == 102,
-            "{context} ended with {code}:\n{}",
-            std::fs::read_to_string(sup.file(&task, "log")).unwrap()
-        );
-        assert!(!sup.file(&task, "pid").exists(), "{context}: .pid left");
-        assert!(
-            lock_is_free(&sup.file(&task, "lock")),
-            "{context}: lock held"
-        );
-        copied += read_summary(&sup.file(&task, "summary"))
-            .unwrap()
-            .transferred;
-        *codes.entry(code).or_default() += 1;
+        let summary = faulty_run(&sup, &task, &proxy, first_seed + run, span, 102);
+        copied += summary.transferred;
+        *codes.entry(summary.exit_code).or_default() += 1;
     }
     proxy.clean();
     run_once(&sup, &task);

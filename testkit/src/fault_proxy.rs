@@ -551,18 +551,22 @@ mod tests {
 
     /// A server that sends `size` bytes of a known pattern to every client, then closes.
     fn sender(size: usize) -> SocketAddr {
+        server(move |mut stream| {
+            for piece in pattern(size).chunks(1000) {
+                if stream.write_all(piece).is_err() {
+                    return;
+                }
+            }
+        })
+    }
+
+    /// A loopback server that hands each connection to `serve` on a thread of its own.
+    fn server(serve: impl Fn(TcpStream) + Copy + Send + 'static) -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
-                std::thread::spawn(move || {
-                    let mut stream = stream;
-                    for piece in pattern(size).chunks(1000) {
-                        if stream.write_all(piece).is_err() {
-                            return;
-                        }
-                    }
-                });
+                std::thread::spawn(move || serve(stream));
             }
         });
         address
@@ -648,22 +652,14 @@ mod tests {
 
     /// A server that answers every byte it receives with `reply` bytes of the pattern.
     fn answerer(reply: usize) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().map_while(Result::ok) {
-                std::thread::spawn(move || {
-                    let mut stream = stream;
-                    let mut byte = [0u8; 1];
-                    while matches!(stream.read(&mut byte), Ok(1)) {
-                        if stream.write_all(&pattern(reply)).is_err() {
-                            return;
-                        }
-                    }
-                });
+        server(move |mut stream| {
+            let mut byte = [0u8; 1];
+            while matches!(stream.read(&mut byte), Ok(1)) {
+                if stream.write_all(&pattern(reply)).is_err() {
+                    return;
+                }
             }
-        });
-        address
+        })
     }
 
     /// Sends one byte and reads the answer (until `expected` bytes, the end or a silence);

@@ -34,6 +34,22 @@ pub fn default_imageroot() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("imageroot"))
 }
 
+/// A temporary copy of [`default_imageroot`], for a test that installs a changed module.
+pub fn copy_of_default_imageroot() -> tempfile::TempDir {
+    let copy = tempfile::Builder::new()
+        .prefix("e2e-imageroot-")
+        .tempdir()
+        .expect("temporary imageroot");
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", default_imageroot().display()))
+        .arg(copy.path())
+        .status()
+        .expect("run cp");
+    assert!(status.success(), "copy the imageroot");
+    copy
+}
+
 /// `target/debug` (or the profile directory the tests were built in): the parent of the
 /// `deps` directory holding the running test binary.
 pub fn target_dir() -> PathBuf {

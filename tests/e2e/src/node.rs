@@ -10,6 +10,7 @@ use crate::install::{self, Binaries};
 use crate::redis_server::RedisServer;
 use crate::remote::Forwarder;
 use crate::systemctl::{self, Config as SystemctlConfig};
+use crate::tree_snapshot::TreeSnapshot;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -297,6 +298,11 @@ impl Node {
     /// The module home (`/home/imapsync1`).
     pub fn home(&self) -> &Path {
         self.home.path()
+    }
+
+    /// A snapshot of the module home, the harness's own stand-in logs left out.
+    pub fn home_snapshot(&self) -> TreeSnapshot {
+        TreeSnapshot::take(self.home(), &[self.home().join("standin")])
     }
 
     /// `AGENT_INSTALL_DIR` (`~/.config`).

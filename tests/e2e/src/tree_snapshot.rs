@@ -1,7 +1,8 @@
 //! Recursive snapshots of a directory tree (names, kinds, permission bits and contents), to
 //! prove that an action left every file as it was.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -134,4 +135,13 @@ fn walk(root: &Path, dir: &Path, skip: &[PathBuf], entries: &mut BTreeMap<PathBu
         };
         entries.insert(relative, entry);
     }
+}
+
+/// The names in `/`, to prove that nothing appeared there.
+pub fn root_entries() -> BTreeSet<OsString> {
+    std::fs::read_dir("/")
+        .expect("list /")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect()
 }

@@ -5,11 +5,9 @@
 
 use e2e::login_recorder::LoginRecorder;
 use e2e::tasks::{list_tasks, task_input, wait_synced};
-use e2e::tree_snapshot::TreeSnapshot;
+use e2e::tree_snapshot;
 use e2e::{env_file, install, mail, ActionResult, Node, NodeOptions};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
-use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -85,19 +83,6 @@ fn kept_task_input(node: &Node) -> Value {
 /// Folder regexes with a space, anchors, a backslash and both quotes.
 const EXCLUDE: &str = r#"^Junk Mail$,Foo\.Bar,"quoted",'single'"#;
 
-/// The module home minus the harness's own stand-in logs.
-fn home_snapshot(node: &Node) -> TreeSnapshot {
-    TreeSnapshot::take(node.home(), &[node.home().join("standin")])
-}
-
-fn root_entries() -> BTreeSet<OsString> {
-    std::fs::read_dir("/")
-        .expect("list /")
-        .flatten()
-        .map(|e| e.file_name())
-        .collect()
-}
-
 /// Panics unless `result` is a validation failure naming `field`.
 fn assert_refused(result: &ActionResult, field: &str, checker: Checker, case: &str) {
     assert_eq!(
@@ -130,8 +115,8 @@ fn assert_refused(result: &ActionResult, field: &str, checker: Checker, case: &s
 
 /// Every task action with every hostile task_id and localuser: refused, nothing touched.
 fn hostile_ids_are_refused(node: &Node, checker: Checker) {
-    let files = home_snapshot(node);
-    let root = root_entries();
+    let files = node.home_snapshot();
+    let root = tree_snapshot::root_entries();
     for action in TASK_ACTIONS {
         for field in ["task_id", "localuser"] {
             for (label, value) in hostile_values(field) {
@@ -149,7 +134,7 @@ fn hostile_ids_are_refused(node: &Node, checker: Checker) {
             }
         }
     }
-    assert_eq!(root_entries(), root, "nothing appeared in /");
+    assert_eq!(tree_snapshot::root_entries(), root, "nothing appeared in /");
 }
 
 /// The `create-task` string fields with a line feed, a carriage return or a NUL, and a
@@ -180,7 +165,7 @@ fn injection_cases(node: &Node) -> Vec<(&'static str, String)> {
 /// Line breaks and NULs in create-task fields, for the kept task and for a new one: the
 /// request is refused and every file stays as it was (so no line was injected).
 fn line_breaks_never_reach_the_files(node: &Node, checker: Checker) {
-    let files = home_snapshot(node);
+    let files = node.home_snapshot();
     for (task_id, base) in [
         (KEPT_TASK, kept_task_input(node)),
         ("new001", task_input(node, "new001", KEPT_USER, "user3")),
@@ -227,7 +212,7 @@ fn line_breaks_never_reach_the_files(node: &Node, checker: Checker) {
 
 /// delete-task of an unknown task changes nothing; start-task of one fails naming it.
 fn unknown_tasks(node: &Node) {
-    let files = home_snapshot(node);
+    let files = node.home_snapshot();
     let unknown = json!({"task_id": "nosuch", "localuser": KEPT_USER});
     let deleted = node.run("delete-task", unknown.clone());
     assert_eq!(deleted.exit_code, 0, "{}", deleted.error);
@@ -288,7 +273,7 @@ fn the_shipped_actions_refuse_hostile_input_and_keep_strings_intact() {
 fn a_tricky_password_reaches_the_server_byte_for_byte(node: &Node) {
     let tricky = r#"sp ace "dq" 'sq' \b\\s $HOME `id` ;"#;
     let recorder = LoginRecorder::start();
-    let files = home_snapshot(node);
+    let files = node.home_snapshot();
     let mut edit = kept_task_input(node);
     edit["remotehostname"] = json!("127.0.0.1");
     edit["remoteport"] = json!(recorder.port());
@@ -323,17 +308,7 @@ fn a_tricky_password_reaches_the_server_byte_for_byte(node: &Node) {
 
 /// A copy of the module's imageroot without any `validate-input.json`.
 fn imageroot_without_input_schemas() -> TempDir {
-    let copy = tempfile::Builder::new()
-        .prefix("e2e-imageroot-")
-        .tempdir()
-        .unwrap();
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", install::default_imageroot().display()))
-        .arg(copy.path())
-        .status()
-        .expect("run cp");
-    assert!(status.success(), "copy the imageroot");
+    let copy = install::copy_of_default_imageroot();
     let schemas: Vec<PathBuf> = std::fs::read_dir(copy.path().join("actions"))
         .unwrap()
         .flatten()

@@ -11,11 +11,10 @@ use e2e::step::{self, Spec};
 use e2e::tasks::{
     list_tasks, status_time, task_input, task_properties, wait_next_run, wait_synced,
 };
-use e2e::tree_snapshot::TreeSnapshot;
+use e2e::tree_snapshot::{self, TreeSnapshot};
 use e2e::{env_file, mail, wait_until, Node, NodeOptions};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,19 +68,6 @@ fn import(node: &Node, args: &[&str], csv: &[u8]) -> Import {
 /// The start of an output, for assertion messages.
 fn excerpt(printed: &str) -> String {
     printed.chars().take(4000).collect()
-}
-
-/// The module home minus the harness's own stand-in logs.
-fn home_snapshot(node: &Node) -> TreeSnapshot {
-    TreeSnapshot::take(node.home(), &[node.home().join("standin")])
-}
-
-fn root_entries() -> BTreeSet<OsString> {
-    std::fs::read_dir("/")
-        .expect("list /")
-        .flatten()
-        .map(|e| e.file_name())
-        .collect()
 }
 
 /// Every file of a task (`state/imapsync/<task>.*`, `state/cron/<task>.cron`) and its bytes.
@@ -402,8 +388,8 @@ fn unusable_csv_is_refused_naming_the_line_and_field_and_touches_nothing() {
     let mut other_user = valid.clone();
     other_user[0] = "user1".into();
 
-    let files = home_snapshot(&node);
-    let root = root_entries();
+    let files = node.home_snapshot();
+    let root = tree_snapshot::root_entries();
     let mut cases = unreadable_files(&other_user.join(","));
     cases.extend(refused_rows(&other_user));
     cases.extend(megabyte_values(&other_user));
@@ -432,7 +418,7 @@ fn unusable_csv_is_refused_naming_the_line_and_field_and_touches_nothing() {
     }
     a_password_with_control_characters_reaches_the_server(&node);
     files.assert_unchanged("a refused row with control characters in the password");
-    assert_eq!(root_entries(), root, "nothing appeared in /");
+    assert_eq!(tree_snapshot::root_entries(), root, "nothing appeared in /");
     assert_eq!(task_properties(&node, KEPT_TASK), Some(kept));
     node.assert_secret_hidden(&password);
 }
@@ -550,7 +536,7 @@ fn only_these_tasks_changed(node: &Node, before: &TreeSnapshot, names: &[String]
         .iter()
         .map(|name| format!("{}/{name}.", tasks_dir.display()))
         .collect();
-    for change in before.changes(&home_snapshot(node)) {
+    for change in before.changes(&node.home_snapshot()) {
         let path = change.split_once(' ').map_or("", |(_, rest)| rest);
         assert!(
             prefixes
@@ -630,7 +616,7 @@ fn hard_passwords_survive_byte_for_byte_and_sync() {
     let kept_files = task_files(&node, &kept_name);
     let stored_env = env_file::read(&node.task_file(&updated_name, "env")).unwrap();
     let updated_run = status_time(&node, "upd001", &updated_local);
-    let root = root_entries();
+    let root = tree_snapshot::root_entries();
 
     let mut passwords = BTreeMap::new();
     for (index, (_, password)) in HARD_PASSWORDS.iter().enumerate() {
@@ -650,7 +636,7 @@ fn hard_passwords_survive_byte_for_byte_and_sync() {
         wait_login(&node, remote, password);
     }
 
-    let before = home_snapshot(&node);
+    let before = node.home_snapshot();
     let text = hard_passwords_csv(&node, (&updated_local, &updated_remote));
     let result = import(&node, &["--update"], text.as_bytes());
     let printed = &result.printed;
@@ -703,5 +689,5 @@ fn hard_passwords_survive_byte_for_byte_and_sync() {
     names.push(updated_name);
     only_these_tasks_changed(&node, &before, &names);
     assert_eq!(task_files(&node, &kept_name), kept_files, "the kept task");
-    assert_eq!(root_entries(), root, "nothing appeared in /");
+    assert_eq!(tree_snapshot::root_entries(), root, "nothing appeared in /");
 }

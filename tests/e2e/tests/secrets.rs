@@ -120,17 +120,7 @@ impl Audit<'_> {
 /// A copy of the module's imageroot whose unit starts the supervisor with
 /// `IMAPSYNC_LOG=trace` (its most verbose level).
 fn imageroot_tracing() -> TempDir {
-    let copy = tempfile::Builder::new()
-        .prefix("e2e-imageroot-")
-        .tempdir()
-        .unwrap();
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", install::default_imageroot().display()))
-        .arg(copy.path())
-        .status()
-        .expect("run cp");
-    assert!(status.success(), "copy the imageroot");
+    let copy = install::copy_of_default_imageroot();
     let unit = copy.path().join("systemd/user/imapsync.service");
     let text = std::fs::read_to_string(&unit).unwrap();
     let anchor = "    --env MAIL_HOST=${MAIL_HOST} \\\n";
