@@ -704,6 +704,18 @@ step("the run ends with Success and its summary", async () => {
   await shot("task-success");
 });
 
+// Opens task `id`'s Edit modal and checks that its password field is empty and says
+// "Unchanged"; returns the modal.
+async function openEditWithEmptyPassword(id) {
+  await rowMenu(id, "edit");
+  const modal = app.locator(SEL.taskModal);
+  await modal.waitFor();
+  const password = modal.locator(`${SEL.field("remotepassword")} input`);
+  assert.equal(await password.inputValue(), "");
+  assert.equal(await password.getAttribute("placeholder"), TEXT.passwordUnchanged);
+  return modal;
+}
+
 step("editing changes only the schedule and keeps the stored password", async () => {
   const id = found.taskId;
   const before = await inspect(`task?localuser=user2&task_id=${id}`);
@@ -711,12 +723,7 @@ step("editing changes only the schedule and keeps the stored password", async ()
   assert.equal(before.pwd.exists, true);
   assert.equal(before.pwd.mode, "600");
   assert.equal(before.pwd.matches_remote_password, true);
-  await rowMenu(id, "edit");
-  const modal = app.locator(SEL.taskModal);
-  await modal.waitFor();
-  const password = modal.locator(`${SEL.field("remotepassword")} input`);
-  assert.equal(await password.inputValue(), "");
-  assert.equal(await password.getAttribute("placeholder"), TEXT.passwordUnchanged);
+  const modal = await openEditWithEmptyPassword(id);
   await modal.locator(`${SEL.field("schedule")} select`).selectOption(TEXT.scheduleHours);
   await modal.locator(`${SEL.field("schedule-value")} input`).fill("2");
   await shot("task-edit");
@@ -748,12 +755,7 @@ step("editing changes only the schedule and keeps the stored password", async ()
 step("Edit reopened after a save shows the stored task and an empty password", async () => {
   const id = found.taskId;
   const sent = (await callsOf("create-task")).length;
-  await rowMenu(id, "edit");
-  const modal = app.locator(SEL.taskModal);
-  await modal.waitFor();
-  const password = modal.locator(`${SEL.field("remotepassword")} input`);
-  assert.equal(await password.inputValue(), "");
-  assert.equal(await password.getAttribute("placeholder"), TEXT.passwordUnchanged);
+  const modal = await openEditWithEmptyPassword(id);
   assert.equal(
     await modal.locator(`${SEL.field("schedule")} select`).inputValue(),
     TEXT.scheduleHours
