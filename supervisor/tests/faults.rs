@@ -236,7 +236,12 @@ fn faulty_runs_fail_cleanly_and_a_clean_run_then_completes_the_copy() {
     run_once(&sup, &task);
     let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
     let summary = read_summary(&sup.file(&task, "summary")).unwrap();
-    assert_eq!(code, 0, "{}", last_log_line(&sup, &task));
+    assert_eq!(
+        code,
+        0,
+        "{}",
+        std::fs::read_to_string(sup.file(&task, "log")).unwrap()
+    );
     assert_eq!(
         copied + summary.transferred,
         corpus.len() as u64,
