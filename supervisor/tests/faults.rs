@@ -176,8 +176,16 @@ fn faulty_run(
 
 /// The last line of a task's log.
 fn last_log_line(sup: &Supervisor, task: &str) -> String {
-    let log = std::fs::read_to_string(sup.file(task, "log")).unwrap();
-    log.lines().last().unwrap_or_default().to_string()
+    whole_log(sup, task)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A task's whole log: what a clean run that failed prints, so the cause is named.
+fn whole_log(sup: &Supervisor, task: &str) -> String {
+    std::fs::read_to_string(sup.file(task, "log")).unwrap()
 }
 
 /// Waits until `task`'s worker has appended at least `messages` messages.
@@ -236,12 +244,7 @@ fn faulty_runs_fail_cleanly_and_a_clean_run_then_completes_the_copy() {
     run_once(&sup, &task);
     let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
     let summary = read_summary(&sup.file(&task, "summary")).unwrap();
-    assert_eq!(
-        code,
-        0,
-        "{}",
-        std::fs::read_to_string(sup.file(&task, "log")).unwrap()
-    );
+    assert_eq!(code, 0, "{}", whole_log(&sup, &task));
     assert_eq!(
         copied + summary.transferred,
         corpus.len() as u64,
@@ -331,7 +334,7 @@ fn faulty_runs_on_the_local_side_then_a_clean_run_leave_no_duplicate() {
     run_once(&sup, &task);
     let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
     let clean = read_summary(&sup.file(&task, "summary")).unwrap();
-    assert_eq!(code, 0, "{}", last_log_line(&sup, &task));
+    assert_eq!(code, 0, "{}", whole_log(&sup, &task));
     assert_exact_copy(&rig, &corpus, "user2");
     // An append whose answer was lost is in the mailbox without being counted.
     assert!(copied + clean.transferred <= corpus.len() as u64);
@@ -439,7 +442,7 @@ fn a_supervisor_killed_mid_copy_leaves_no_worker_and_the_next_run_completes() {
     assert!(!sup.file(&task, "pid").exists());
     run_once(&sup, &task);
     let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
-    assert_eq!(code, 0, "{}", last_log_line(&sup, &task));
+    assert_eq!(code, 0, "{}", whole_log(&sup, &task));
     assert_exact_copy(&rig, &corpus, "user2");
 }
 
@@ -515,7 +518,7 @@ fn sigterm_with_five_copies_running_stops_every_worker_and_the_next_start_comple
     for (n, task) in (2..=6).zip(&tasks) {
         sup.wait_stopped(task, RUN_LIMIT);
         let (_, code) = read_status(&sup.file(task, "status")).unwrap();
-        assert_eq!(code, 0, "{task}: {}", last_log_line(&sup, task));
+        assert_eq!(code, 0, "{task}: {}", whole_log(&sup, task));
         assert_exact_copy(&rig, &corpus, &format!("user{n}"));
     }
 }

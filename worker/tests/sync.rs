@@ -120,3 +120,26 @@ fn names_map_between_slash_and_dot_personalities_both_ways() {
     run_ok(&back, &SyncState::default());
     assert_same(&source, &snapshot(&rig, Personality::Main, "user3"));
 }
+
+#[test]
+fn a_host2_folder_listed_only_as_a_parent_is_created_and_filled() {
+    let corpus = Corpus::edge_cases();
+    let rig = rig_with(&corpus);
+    let mut source = rig.account(Personality::Main, "user1").connect().unwrap();
+    let in_parent = b"Message-Id: <parent@example.org>\r\nSubject: parent\r\n\r\nparent\r\n";
+    let date = chrono::DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap();
+    source.append("Archive", in_parent, &[], date).unwrap();
+    // As when a run stopped after creating `Archive/2020/Q1` but before `Archive`: host2
+    // lists the parents only as `\Noselect`.
+    let mut target = rig.account(Personality::Main, "user2").connect().unwrap();
+    target.session().create("Archive/2020/Q1").unwrap();
+    let listed = target.session().list(Some(""), Some("Archive")).unwrap();
+    assert_eq!(listed.iter().map(|n| n.name()).collect::<Vec<_>>(), ["Archive"]);
+    assert!(!target.list_folders().unwrap().contains(&"Archive".to_string()));
+
+    run_ok(&spec(&rig), &SyncState::default());
+    assert_same(
+        &snapshot(&rig, Personality::Main, "user1"),
+        &snapshot(&rig, Personality::Main, "user2"),
+    );
+}

@@ -68,7 +68,7 @@ fn sizes_inner(spec: &SyncSpec) -> Result<SizesReport, (ExitCode, String)> {
     for folder in chosen {
         let raw2 = mapping[&folder.raw].clone();
         let size1 = measure(&mut c1, &folder.raw, true).map_err(io)?;
-        let exists2 = listed2.iter().any(|f| f.raw == raw2);
+        let exists2 = listed2.iter().any(|f| f.raw == raw2 && f.selectable);
         let size2 = measure(&mut c2, &raw2, exists2).map_err(io)?;
         add(&mut report.host1_totals, &size1);
         add(&mut report.host2_totals, &size2);

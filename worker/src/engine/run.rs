@@ -126,7 +126,13 @@ fn run_inner(ctx: &RunContext<'_>) -> Result<Totals, Fatal> {
         ));
     }
     forget_vanished_folders(ctx, &listed1);
-    let names2: HashSet<&str> = listed2.iter().map(|f| f.raw.as_str()).collect();
+    // A folder host2 lists only as the parent of others (`\Noselect`, as Dovecot shows
+    // `Archive` when only `Archive/2022` was created) cannot hold mail yet: it is created.
+    let names2: HashSet<&str> = listed2
+        .iter()
+        .filter(|f| f.selectable)
+        .map(|f| f.raw.as_str())
+        .collect();
     let mapping = destinations(&listed1, &c1.namespace, &c2.namespace, &listed2);
     let jobs: Vec<FolderJob> = chosen
         .iter()
