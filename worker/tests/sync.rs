@@ -134,8 +134,14 @@ fn a_host2_folder_listed_only_as_a_parent_is_created_and_filled() {
     let mut target = rig.account(Personality::Main, "user2").connect().unwrap();
     target.session().create("Archive/2020/Q1").unwrap();
     let listed = target.session().list(Some(""), Some("Archive")).unwrap();
-    assert_eq!(listed.iter().map(|n| n.name()).collect::<Vec<_>>(), ["Archive"]);
-    assert!(!target.list_folders().unwrap().contains(&"Archive".to_string()));
+    assert_eq!(
+        listed.iter().map(|n| n.name()).collect::<Vec<_>>(),
+        ["Archive"]
+    );
+    assert!(!target
+        .list_folders()
+        .unwrap()
+        .contains(&"Archive".to_string()));
 
     run_ok(&spec(&rig), &SyncState::default());
     assert_same(
