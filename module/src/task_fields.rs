@@ -64,10 +64,11 @@ impl TaskInput {
             ("remotehostname", &task.remotehostname, MAX_HOSTNAME),
             ("exclude", &task.exclude, usize::MAX),
         ] {
-            if value.chars().count() > max_chars {
+            let chars = value.chars().count();
+            if chars > max_chars {
                 errors.push(FieldError::new(
                     field,
-                    format!("({} characters)", value.chars().count()),
+                    format!("({chars} characters)"),
                     format!("{field}_is_not_valid"),
                 ));
             } else if value.contains(['\n', '\r', '\0']) {

@@ -157,14 +157,14 @@ fn faulty_run(
     assert!(
         code == expected_code,
         "{context} ended with {code}:\n{}",
-        std::fs::read_to_string(sup.file(task, "log")).unwrap()
+        whole_log(sup, task)
     );
     let summary = read_summary(&sup.file(task, "summary")).unwrap();
     assert_eq!((summary.started_at, summary.exit_code), (started_at, code));
+    let last_line = last_log_line(sup, task);
     assert!(
-        last_log_line(sup, task).starts_with(&format!("Exiting with return value {code} ")),
-        "{context}: {}",
-        last_log_line(sup, task)
+        last_line.starts_with(&format!("Exiting with return value {code} ")),
+        "{context}: {last_line}"
     );
     assert!(!sup.file(task, "pid").exists(), "{context}: .pid left");
     assert!(
@@ -172,6 +172,15 @@ fn faulty_run(
         "{context}: lock held"
     );
     summary
+}
+
+/// Runs `task` once on a clean link and returns its summary; a run that does not end with 0
+/// fails the test with its whole log.
+fn clean_run(sup: &Supervisor, task: &str) -> LastSyncSummary {
+    run_once(sup, task);
+    let (_, code) = read_status(&sup.file(task, "status")).unwrap();
+    assert_eq!(code, 0, "{}", whole_log(sup, task));
+    read_summary(&sup.file(task, "summary")).unwrap()
 }
 
 /// The last line of a task's log.
@@ -241,10 +250,7 @@ fn faulty_runs_fail_cleanly_and_a_clean_run_then_completes_the_copy() {
     assert!(sup.terminate().0.success());
     sup.spawn(&Options::default());
     sup.add_task(&plain, &rig.user_password);
-    run_once(&sup, &task);
-    let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
-    let summary = read_summary(&sup.file(&task, "summary")).unwrap();
-    assert_eq!(code, 0, "{}", whole_log(&sup, &task));
+    let summary = clean_run(&sup, &task);
     assert_eq!(
         copied + summary.transferred,
         corpus.len() as u64,
@@ -331,10 +337,7 @@ fn faulty_runs_on_the_local_side_then_a_clean_run_leave_no_duplicate() {
         *codes.entry(summary.exit_code).or_default() += 1;
     }
     proxy.clean();
-    run_once(&sup, &task);
-    let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
-    let clean = read_summary(&sup.file(&task, "summary")).unwrap();
-    assert_eq!(code, 0, "{}", whole_log(&sup, &task));
+    let clean = clean_run(&sup, &task);
     assert_exact_copy(&rig, &corpus, "user2");
     // An append whose answer was lost is in the mailbox without being counted.
     assert!(copied + clean.transferred <= corpus.len() as u64);
@@ -440,9 +443,7 @@ fn a_supervisor_killed_mid_copy_leaves_no_worker_and_the_next_run_completes() {
     sup.spawn(&Options::default());
     assert_eq!(sup.status(&task), "Stopped");
     assert!(!sup.file(&task, "pid").exists());
-    run_once(&sup, &task);
-    let (_, code) = read_status(&sup.file(&task, "status")).unwrap();
-    assert_eq!(code, 0, "{}", whole_log(&sup, &task));
+    clean_run(&sup, &task);
     assert_exact_copy(&rig, &corpus, "user2");
 }
 
@@ -503,10 +504,10 @@ fn sigterm_with_five_copies_running_stops_every_worker_and_the_next_start_comple
             mapped <= present,
             "{task}: {mapped} mapped, {present} on {local}"
         );
+        let last_line = last_log_line(&sup, task);
         assert!(
-            last_log_line(&sup, task).starts_with("Exiting with return value 143 "),
-            "{task}: {}",
-            last_log_line(&sup, task)
+            last_line.starts_with("Exiting with return value 143 "),
+            "{task}: {last_line}"
         );
     }
 

@@ -89,42 +89,24 @@ pub fn check_row(raw: &RawRow, header_len: usize) -> Result<Row, String> {
         Column::RemoteHostname,
         Column::RemotePort,
     ];
-    let missing: Vec<&str> = mandatory
-        .iter()
-        .filter(|c| raw.value(**c).trim().is_empty())
-        .map(|c| c.name())
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!("Missing required value(s): {}", missing.join(", ")));
-    }
-    let unprintable: Vec<&str> = Column::ALL
-        .iter()
-        .filter(|c| {
-            let value = raw.value(**c);
-            match c {
-                Column::RemotePassword => value.contains(['\n', '\r', '\0']),
-                _ => value.chars().any(char::is_control),
-            }
-        })
-        .map(|c| c.name())
-        .collect();
-    if !unprintable.is_empty() {
-        return Err(format!(
-            "Line breaks and control characters are not allowed in: {}",
-            unprintable.join(", ")
-        ));
-    }
-    let too_long: Vec<&str> = [Column::RemoteUsername, Column::RemotePassword]
-        .iter()
-        .filter(|c| raw.value(**c).chars().count() > MAX_CREDENTIAL_CHARS)
-        .map(|c| c.name())
-        .collect();
-    if !too_long.is_empty() {
-        return Err(format!(
-            "Longer than {MAX_CREDENTIAL_CHARS} characters, too long for an IMAP login: {}",
-            too_long.join(", ")
-        ));
-    }
+    refuse_columns(raw, &mandatory, "Missing required value(s)", |_, value| {
+        value.trim().is_empty()
+    })?;
+    refuse_columns(
+        raw,
+        &Column::ALL,
+        "Line breaks and control characters are not allowed in",
+        |column, value| match column {
+            Column::RemotePassword => value.contains(['\n', '\r', '\0']),
+            _ => value.chars().any(char::is_control),
+        },
+    )?;
+    refuse_columns(
+        raw,
+        &[Column::RemoteUsername, Column::RemotePassword],
+        &format!("Longer than {MAX_CREDENTIAL_CHARS} characters, too long for an IMAP login"),
+        |_, value| value.chars().count() > MAX_CREDENTIAL_CHARS,
+    )?;
     let localuser = raw.value(Column::LocalUsername).trim();
     let remotehostname = raw.value(Column::RemoteHostname).trim();
     let port = parse_port(raw.value(Column::RemotePort).trim());
@@ -189,6 +171,25 @@ fn parse_security(value: &str) -> Result<Security, String> {
              empty for no encryption, in upper or lower case)",
             quoted(value)
         )),
+    }
+}
+
+/// Refuses the row when any of `columns` has a value `bad` picks, naming them after `reason`.
+fn refuse_columns(
+    raw: &RawRow,
+    columns: &[Column],
+    reason: &str,
+    bad: impl Fn(Column, &str) -> bool,
+) -> Result<(), String> {
+    let named: Vec<&str> = columns
+        .iter()
+        .filter(|c| bad(**c, raw.value(**c)))
+        .map(|c| c.name())
+        .collect();
+    if named.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{reason}: {}", named.join(", ")))
     }
 }
 
