@@ -1,10 +1,13 @@
 //! The engine against a real Dovecot: a full copy equals the source, re-runs copy nothing,
-//! identity without a map, the flag merge, name mapping between personalities.
+//! identity without a map, the flag merge, name mapping between personalities, host2 folders
+//! that exist only as parents, and copies an interrupted run committed late.
 
 mod common;
 
 use common::*;
 use protocol::state::SyncState;
+use std::time::{Duration, Instant};
+use testkit::fault_proxy::FaultProxy;
 use testkit::{Corpus, FlagAction, Personality, Rig};
 
 #[test]
@@ -147,5 +150,58 @@ fn a_host2_folder_listed_only_as_a_parent_is_created_and_filled() {
     assert_same(
         &snapshot(&rig, Personality::Main, "user1"),
         &snapshot(&rig, Personality::Main, "user2"),
+    );
+}
+
+/// An earlier run killed right after sending an APPEND: Dovecot commits it only after this
+/// run listed host2, so this run copies those messages too. The second copies must go.
+#[test]
+fn copies_an_interrupted_run_commits_during_the_next_run_are_not_kept_twice() {
+    let mut corpus = Corpus::bulk(23, 1000, 0.0);
+    corpus.messages.retain(|m| m.folder == "INBOX");
+    let rig = rig_with(&corpus);
+    // host1 at 1 MB/s, so the copy spans several append batches and a few seconds.
+    let target = format!("{}:{}", rig.host, rig.port(Personality::Main));
+    let proxy = FaultProxy::start(target.parse().unwrap(), Duration::from_secs(30)).unwrap();
+    proxy.throttle(1 << 20);
+    let mut spec = spec(&rig);
+    spec.host1.port = proxy.port();
+    let late = &corpus.messages[..10];
+
+    let (logs, on_host2_before) = std::thread::scope(|scope| {
+        let appender = scope.spawn(|| {
+            let mut imap = rig
+                .master_account(Personality::Main, "user2")
+                .connect()
+                .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut count = 0;
+            while count == 0 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+                count = imap.count("INBOX").unwrap_or(0);
+            }
+            for m in late {
+                imap.append("INBOX", &m.raw, &m.flags, m.internal_date)
+                    .unwrap();
+            }
+            count
+        });
+        let (_, _, logs) = run_ok(&spec, &SyncState::default());
+        (logs, appender.join().unwrap())
+    });
+    assert!(
+        on_host2_before > 0 && (on_host2_before as usize) < corpus.len(),
+        "the late copies must land while the run copies ({on_host2_before} of {} there)",
+        corpus.len()
+    );
+    assert_same(
+        &snapshot(&rig, Personality::Main, "user1"),
+        &snapshot(&rig, Personality::Main, "user2"),
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("10 message(s) stored by another session")),
+        "{}",
+        logs.join("\n")
     );
 }

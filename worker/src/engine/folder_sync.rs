@@ -6,8 +6,9 @@ use super::context::RunContext;
 use super::copier::{self, CopyRequest};
 use super::flags::{merge, FlagSet};
 use super::folders::decode;
+use super::identify::signatures;
+use super::late_arrivals::{remove_late_duplicates, PassOnHost2};
 use super::matching::pair_by_signature;
-use super::signature::{self, Signature};
 use crate::imap::session::{Connection, ErrorKind, ImapError};
 use protocol::exit::ExitCode;
 use protocol::state::{FolderState, FolderStatus, Pair, StateChange};
@@ -324,6 +325,18 @@ impl Pass<'_, '_> {
         }
         if ctx.should_stop() {
             return Ok(self.totals(&outcome.copied, 0));
+        }
+        if self.exists2 && !actions.dry_run {
+            remove_late_duplicates(
+                ctx,
+                c2,
+                &PassOnHost2 {
+                    raw2: &self.job.raw2,
+                    uidnext_start: self.listing.uidnext2_start,
+                    listed: &self.listing.sizes2,
+                    copied: &outcome.copied,
+                },
+            )?;
         }
         self.host1_after_copy(c1, &pairing, &outcome.copied)?;
         let deleted2_bytes = self.host2_cleanup(c2, &pairing)?;
@@ -742,41 +755,4 @@ impl Pass<'_, '_> {
             other => other,
         }
     }
-}
-
-/// A message's identity and flags, for pairing without a map.
-struct Identified {
-    uid: u32,
-    signature: Signature,
-    flags: FlagSet,
-}
-
-fn signatures(conn: &mut Connection, uids: &[u32]) -> Result<Vec<Identified>, ImapError> {
-    let metas = conn.fetch_meta(uids, true)?;
-    let mut out = Vec::with_capacity(metas.len());
-    let mut void = Vec::new();
-    for meta in metas {
-        let flags = FlagSet::from_names(&meta.flags);
-        match meta.header.as_deref().and_then(signature::from_id_headers) {
-            Some(signature) => out.push(Identified {
-                uid: meta.uid,
-                signature,
-                flags,
-            }),
-            None => void.push((meta.uid, flags)),
-        }
-    }
-    if !void.is_empty() {
-        let uids: Vec<u32> = void.iter().map(|(u, _)| *u).collect();
-        let headers: HashMap<u32, Vec<u8>> = conn.fetch_headers(&uids)?.into_iter().collect();
-        for (uid, flags) in void {
-            let header = headers.get(&uid).map_or(&[][..], |h| h.as_slice());
-            out.push(Identified {
-                uid,
-                signature: signature::whole_header(header),
-                flags,
-            });
-        }
-    }
-    Ok(out)
 }
