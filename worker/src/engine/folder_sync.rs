@@ -1,6 +1,7 @@
 //! Syncs one host1 folder into its host2 folder: decide from STATUS whether anything changed,
 //! match messages through the UID map and, for what the map does not cover, by signature;
-//! copy what is missing; carry flag changes; apply the deletion options; record the pass.
+//! copy what is missing; delete second copies another session stored meanwhile; carry flag
+//! changes; apply the deletion options; record the pass.
 
 use super::context::RunContext;
 use super::copier::{self, CopyRequest};
