@@ -154,7 +154,8 @@ fn a_host2_folder_listed_only_as_a_parent_is_created_and_filled() {
 }
 
 /// An earlier run killed right after sending an APPEND: Dovecot commits it only after this
-/// run listed host2, so this run copies those messages too. The second copies must go.
+/// run listed host2, so this run copies those messages too. The second copies must go; mail
+/// delivered to host2 meanwhile, even of the same size as a copy, must stay.
 #[test]
 fn copies_an_interrupted_run_commits_during_the_next_run_are_not_kept_twice() {
     let mut corpus = Corpus::bulk(23, 1000, 0.0);
@@ -167,8 +168,9 @@ fn copies_an_interrupted_run_commits_during_the_next_run_are_not_kept_twice() {
     let mut spec = spec(&rig);
     spec.host1.port = proxy.port();
     let late = &corpus.messages[..10];
+    let delivered = other_message_of_the_same_size(&corpus.messages[10].raw);
 
-    let (logs, on_host2_before) = std::thread::scope(|scope| {
+    let (logs, on_host2_before, delivered_uid) = std::thread::scope(|scope| {
         let appender = scope.spawn(|| {
             let mut imap = rig
                 .master_account(Personality::Main, "user2")
@@ -184,19 +186,26 @@ fn copies_an_interrupted_run_commits_during_the_next_run_are_not_kept_twice() {
                 imap.append("INBOX", &m.raw, &m.flags, m.internal_date)
                     .unwrap();
             }
-            count
+            let date = corpus.messages[10].internal_date;
+            let uid = imap.append("INBOX", &delivered, &[], date).unwrap();
+            (count, uid.expect("APPENDUID"))
         });
         let (_, _, logs) = run_ok(&spec, &SyncState::default());
-        (logs, appender.join().unwrap())
+        let (count, uid) = appender.join().unwrap();
+        (logs, count, uid)
     });
     assert!(
         on_host2_before > 0 && (on_host2_before as usize) < corpus.len(),
         "the late copies must land while the run copies ({on_host2_before} of {} there)",
         corpus.len()
     );
-    assert_same(
-        &snapshot(&rig, Personality::Main, "user1"),
-        &snapshot(&rig, Personality::Main, "user2"),
+    let mut target = rig
+        .master_account(Personality::Main, "user2")
+        .connect()
+        .unwrap();
+    assert!(
+        target.uids("INBOX").unwrap().contains(&delivered_uid),
+        "the mail delivered during the run was deleted"
     );
     assert!(
         logs.iter()
@@ -204,4 +213,32 @@ fn copies_an_interrupted_run_commits_during_the_next_run_are_not_kept_twice() {
         "{}",
         logs.join("\n")
     );
+    target
+        .store_flags(
+            "INBOX",
+            &delivered_uid.to_string(),
+            FlagAction::Add,
+            &["\\Deleted"],
+        )
+        .unwrap();
+    target.expunge("INBOX").unwrap();
+    assert_same(
+        &snapshot(&rig, Personality::Main, "user1"),
+        &snapshot(&rig, Personality::Main, "user2"),
+    );
+}
+
+/// `raw` with another Message-ID of the same length: a different message of the same size.
+fn other_message_of_the_same_size(raw: &[u8]) -> Vec<u8> {
+    let header = b"Message-ID: <";
+    let start = raw.windows(header.len()).position(|w| w == header).unwrap();
+    let domain = b"@example.com>";
+    let at = start
+        + raw[start..]
+            .windows(domain.len())
+            .position(|w| w == domain)
+            .unwrap();
+    let mut other = raw.to_vec();
+    other[at..at + domain.len()].copy_from_slice(b"@example.net>");
+    other
 }

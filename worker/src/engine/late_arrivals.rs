@@ -10,6 +10,9 @@ use super::matching::pair_by_signature;
 use crate::imap::session::{Connection, ImapError};
 use std::collections::{BTreeMap, HashSet};
 
+/// A host2 UID and its RFC822.SIZE.
+type UidSize = (u32, u32);
+
 /// What a pass knew about host2's folder and what it added to it.
 pub struct PassOnHost2<'p> {
     /// The host2 folder, as the server names it (selected on the connection).
@@ -48,17 +51,29 @@ pub fn remove_late_duplicates(
         return Ok(());
     }
     c2.select(pass.raw2)?;
-    let arrivals: Vec<u32> = c2
+    let (copies, others): (Vec<UidSize>, Vec<UidSize>) = c2
         .list_sizes(pass.uidnext_start)?
         .into_iter()
-        .map(|(uid2, _)| uid2)
-        .filter(|uid2| !ours.contains(uid2) && !pass.listed.contains_key(uid2))
+        .filter(|(uid2, _)| !pass.listed.contains_key(uid2))
+        .partition(|(uid2, _)| ours.contains(uid2));
+    // A second copy has the same bytes, hence the same size: only arrivals and copies whose
+    // sizes meet are identified, so new mail delivered during a long first run costs no
+    // header fetch of every copy.
+    let copy_sizes: HashSet<u32> = copies.iter().map(|(_, size)| *size).collect();
+    let arrivals: Vec<UidSize> = others
+        .into_iter()
+        .filter(|(_, size)| copy_sizes.contains(size))
         .collect();
     if arrivals.is_empty() {
         return Ok(());
     }
-    let mut ours: Vec<u32> = ours.into_iter().collect();
-    ours.sort_unstable();
+    let arrival_sizes: HashSet<u32> = arrivals.iter().map(|(_, size)| *size).collect();
+    let candidates: Vec<u32> = copies
+        .into_iter()
+        .filter(|(_, size)| arrival_sizes.contains(size))
+        .map(|(uid2, _)| uid2)
+        .collect();
+    let arrivals: Vec<u32> = arrivals.into_iter().map(|(uid2, _)| uid2).collect();
     let identify = |c2: &mut Connection, uids: &[u32]| {
         signatures(c2, uids).map(|ids| {
             ids.into_iter()
@@ -67,7 +82,7 @@ pub fn remove_late_duplicates(
         })
     };
     let late = identify(c2, &arrivals)?;
-    let copies = identify(c2, &ours)?;
+    let copies = identify(c2, &candidates)?;
     let mut duplicates: Vec<u32> = pair_by_signature(&late, &copies)
         .pairs
         .into_iter()
