@@ -7,7 +7,7 @@ use super::context::RunContext;
 use super::copier::{self, CopyRequest};
 use super::flags::{merge, FlagSet};
 use super::folders::decode;
-use super::identify::signatures;
+use super::identify::{keyed, signatures};
 use super::late_arrivals::{remove_late_duplicates, PassOnHost2};
 use super::matching::pair_by_signature;
 use crate::imap::session::{Connection, ErrorKind, ImapError};
@@ -436,16 +436,7 @@ impl Pass<'_, '_> {
             sigs1.iter().map(|s| (s.uid, s.flags.clone())).collect();
         let flags2: HashMap<u32, FlagSet> =
             sigs2.iter().map(|s| (s.uid, s.flags.clone())).collect();
-        let matched = pair_by_signature(
-            &sigs1
-                .iter()
-                .map(|s| (s.uid, s.signature.clone()))
-                .collect::<Vec<_>>(),
-            &sigs2
-                .iter()
-                .map(|s| (s.uid, s.signature.clone()))
-                .collect::<Vec<_>>(),
-        );
+        let matched = pair_by_signature(&keyed(&sigs1), &keyed(&sigs2));
         let mut records = Vec::new();
         for &(uid1, uid2) in &matched.pairs {
             let f1 = flags1.get(&uid1).cloned().unwrap_or_default();

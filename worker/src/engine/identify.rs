@@ -43,3 +43,10 @@ pub fn signatures(conn: &mut Connection, uids: &[u32]) -> Result<Vec<Identified>
     }
     Ok(out)
 }
+
+/// `(uid, signature)` of each message, as `pair_by_signature` pairs them.
+pub fn keyed(ids: &[Identified]) -> Vec<(u32, Signature)> {
+    ids.iter()
+        .map(|id| (id.uid, id.signature.clone()))
+        .collect()
+}

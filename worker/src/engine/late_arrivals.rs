@@ -5,7 +5,7 @@
 
 use super::context::RunContext;
 use super::folders::decode;
-use super::identify::signatures;
+use super::identify::{keyed, signatures};
 use super::matching::pair_by_signature;
 use crate::imap::session::{Connection, ImapError};
 use std::collections::{BTreeMap, HashSet};
@@ -74,15 +74,8 @@ pub fn remove_late_duplicates(
         .map(|(uid2, _)| uid2)
         .collect();
     let arrivals: Vec<u32> = arrivals.into_iter().map(|(uid2, _)| uid2).collect();
-    let identify = |c2: &mut Connection, uids: &[u32]| {
-        signatures(c2, uids).map(|ids| {
-            ids.into_iter()
-                .map(|id| (id.uid, id.signature))
-                .collect::<Vec<_>>()
-        })
-    };
-    let late = identify(c2, &arrivals)?;
-    let copies = identify(c2, &candidates)?;
+    let late = keyed(&signatures(c2, &arrivals)?);
+    let copies = keyed(&signatures(c2, &candidates)?);
     let mut duplicates: Vec<u32> = pair_by_signature(&late, &copies)
         .pairs
         .into_iter()
